@@ -1,0 +1,209 @@
+"""Items, loans, holds, fines and the opt-in reading history (CONF-6, CONF-9)."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+
+class ItemType(models.TextChoices):
+    BOOK = "book", "Book"
+    AUDIOBOOK = "audiobook", "Audiobook"
+    DVD = "dvd", "DVD"
+    MAGAZINE = "magazine", "Magazine"
+    DEVICE = "device", "Device (laptop, hotspot)"
+
+
+class LoanRule(models.Model):
+    """How long an item type goes out for, how often it renews and what lateness costs."""
+
+    item_type = models.CharField(max_length=20, choices=ItemType.choices, unique=True)
+    loan_days = models.PositiveSmallIntegerField()
+    renewal_limit = models.PositiveSmallIntegerField(default=2)
+    fine_per_day = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0.25"))
+    max_fine = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("10.00"))
+
+    class Meta:
+        ordering = ["item_type"]
+        constraints = [
+            models.CheckConstraint(condition=Q(loan_days__gte=1), name="loan_rule_days_positive"),
+            models.CheckConstraint(
+                condition=Q(fine_per_day__gte=0) & Q(max_fine__gte=0),
+                name="loan_rule_fines_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_type_display()}: {self.loan_days} days"
+
+
+class Item(models.Model):
+    barcode = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=300)
+    author = models.CharField(max_length=200, blank=True)
+    call_number = models.CharField(max_length=60, blank=True)
+    item_type = models.CharField(max_length=20, choices=ItemType.choices, default=ItemType.BOOK)
+    branch = models.ForeignKey("library.Branch", on_delete=models.PROTECT, related_name="items")
+    withdrawn = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            models.Index(fields=["title"], name="item_title_idx"),
+            models.Index(fields=["author"], name="item_author_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=~Q(barcode=""), name="item_barcode_set")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.barcode})"
+
+
+class Loan(models.Model):
+    """One check-out. A returned loan keeps no patron unless a fine on it is unpaid (CONF-9)."""
+
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="loans")
+    # Null once the loan is returned and anonymised; PROTECT so a patron with
+    # open loans cannot be deleted out from under the desk.
+    patron = models.ForeignKey(
+        "patrons.Patron", on_delete=models.PROTECT, null=True, blank=True, related_name="loans"
+    )
+    branch = models.ForeignKey("library.Branch", on_delete=models.PROTECT, related_name="+")
+    checked_out_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    returned_at = models.DateTimeField(null=True, blank=True)
+    renewals = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["patron", "due_at"],
+                condition=Q(patron__isnull=False),
+                name="loan_patron_idx",
+            ),
+            models.Index(fields=["returned_at"], name="loan_returned_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(returned_at__isnull=True),
+                name="loan_one_open_per_item",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=False) | Q(patron__isnull=False),
+                name="loan_open_has_patron",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=F("checked_out_at")), name="loan_due_after_checkout"
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(returned_at__gte=F("checked_out_at")),
+                name="loan_returned_after_checkout",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the patron: this text lands in audit and admin logs (CONF-9).
+        return f"Loan #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.returned_at is None
+
+
+class Hold(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        READY = "ready", "Ready for pickup"
+
+    # Only live holds are stored: a collected, cancelled or expired hold is
+    # deleted, since it would otherwise tie the patron to the item (CONF-9).
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="holds")
+    patron = models.ForeignKey("patrons.Patron", on_delete=models.CASCADE, related_name="holds")
+    pickup_branch = models.ForeignKey("library.Branch", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    placed_at = models.DateTimeField(default=timezone.now)
+    ready_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["placed_at"]
+        indexes = [models.Index(fields=["item", "placed_at"], name="hold_queue_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["patron", "item"], name="hold_one_per_patron_item"),
+            models.CheckConstraint(
+                condition=Q(status="waiting", ready_until__isnull=True)
+                | Q(status="ready", ready_until__isnull=False),
+                name="hold_ready_has_pickup_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold #{self.pk}"
+
+
+class Fine(models.Model):
+    class Reason(models.TextChoices):
+        OVERDUE = "overdue", "Overdue"
+        LOST = "lost", "Lost item"
+        DAMAGED = "damaged", "Damaged item"
+
+    patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="fines")
+    # Kept only while the fine is unpaid; paying or waiving it cuts the link to
+    # the loan so the patron is no longer tied to the item (CONF-9).
+    loan = models.ForeignKey(
+        Loan, on_delete=models.SET_NULL, null=True, blank=True, related_name="fines"
+    )
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    amount = models.DecimalField(max_digits=8, decimal_places=2)
+    created_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    waived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["patron"],
+                condition=Q(paid_at__isnull=True, waived_at__isnull=True),
+                name="fine_unpaid_idx",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="fine_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(paid_at__isnull=True) | Q(waived_at__isnull=True),
+                name="fine_paid_or_waived_not_both",
+            ),
+            models.CheckConstraint(
+                condition=Q(loan__isnull=True) | Q(paid_at__isnull=True, waived_at__isnull=True),
+                name="fine_settled_has_no_loan",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Fine #{self.pk}"
+
+    @property
+    def is_outstanding(self) -> bool:
+        return self.paid_at is None and self.waived_at is None
+
+
+class ReadingHistoryEntry(models.Model):
+    """A returned loan remembered for a patron who opted in, for their own use only (CONF-9)."""
+
+    patron = models.ForeignKey(
+        "patrons.Patron", on_delete=models.CASCADE, related_name="reading_history"
+    )
+    item = models.ForeignKey(
+        Item, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=300)
+    author = models.CharField(max_length=200, blank=True)
+    checked_out_on = models.DateField()
+    returned_on = models.DateField()
+
+    class Meta:
+        verbose_name_plural = "reading history entries"
+        indexes = [models.Index(fields=["patron", "-returned_on"], name="history_patron_idx")]
+
+    def __str__(self) -> str:
+        return f"Reading history entry #{self.pk}"

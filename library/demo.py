@@ -1,0 +1,477 @@
+"""Demonstration data for a first run: realistic, deterministic and safe to load twice.
+
+Everything is keyed by a natural key (branch code, card number, barcode, user
+name), so a second run finds what the first made and adds nothing.
+"""
+
+import datetime
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+from django.utils import timezone
+
+from circulation.models import Fine, Hold, Item, ItemType, Loan, LoanRule, ReadingHistoryEntry
+from library.models import Branch
+from library.roles import Role
+from patrons.models import Patron, ResponsibleAdult
+
+PATRON_COUNT = 200
+ITEM_COUNT = 2000
+CARD_PREFIX = "2900"
+BARCODE_PREFIX = "3900"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    description: str
+    role: Role | None = None
+    card_number: str = ""
+
+
+def card_number(index: int) -> str:
+    return f"{CARD_PREFIX}{index:010d}"
+
+
+def barcode(index: int) -> str:
+    return f"{BARCODE_PREFIX}{index:010d}"
+
+
+ALICE, BOB, CAROL, DAN = card_number(1), card_number(2), card_number(3), card_number(4)
+
+DEMO_LOGINS = [
+    DemoLogin("desk", "desk-demo-2026", "Circulation staff", Role.CIRCULATION),
+    DemoLogin("reference", "reference-demo-2026", "Reference librarian", Role.REFERENCE),
+    DemoLogin("incharge", "incharge-demo-2026", "Person in charge", Role.PERSON_IN_CHARGE),
+    DemoLogin("guard", "guard-demo-2026", "Security guard", Role.SECURITY_GUARD),
+    DemoLogin("itstaff", "itstaff-demo-2026", "IT staff", Role.IT_STAFF),
+    DemoLogin("director", "director-demo-2026", "Library director", Role.DIRECTOR),
+    DemoLogin("auditor", "auditor-demo-2026", "Auditor", Role.AUDITOR),
+    DemoLogin(
+        "alice", "alice-demo-2026", f"Patron {ALICE}, keeps reading history", card_number=ALICE
+    ),
+    DemoLogin("bob", "bob-demo-2026", f"Patron {BOB}", card_number=BOB),
+    DemoLogin(
+        "carol", "carol-demo-2026", f"Patron {CAROL}, responsible adult of Dan", card_number=CAROL
+    ),
+]
+
+BRANCHES = [
+    ("CEN", "Central Library", "707 Vermont St"),
+    ("NTH", "North Branch", "1200 N 3rd St"),
+    ("WST", "West Branch", "4800 Bauer Farm Dr"),
+]
+
+LOAN_RULES = {
+    ItemType.BOOK: (21, 2, "0.25", "10.00"),
+    ItemType.AUDIOBOOK: (21, 2, "0.25", "10.00"),
+    ItemType.DVD: (7, 1, "1.00", "15.00"),
+    ItemType.MAGAZINE: (7, 0, "0.10", "2.00"),
+    ItemType.DEVICE: (14, 0, "5.00", "100.00"),
+}
+
+FIRST_NAMES = [
+    "Avery",
+    "Jordan",
+    "Maya",
+    "Liam",
+    "Noah",
+    "Olivia",
+    "Emma",
+    "Elijah",
+    "Sofia",
+    "Mateo",
+    "Amara",
+    "Kenji",
+    "Priya",
+    "Diego",
+    "Hannah",
+    "Isaac",
+    "Leila",
+    "Marcus",
+    "Nora",
+    "Omar",
+    "Ruth",
+    "Samuel",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wren",
+    "Xavier",
+    "Yara",
+    "Zoe",
+    "Grace",
+]
+LAST_NAMES = [
+    "Adams",
+    "Baptiste",
+    "Chen",
+    "Delgado",
+    "Eriksen",
+    "Fofana",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Johansson",
+    "Kowalski",
+    "Lee",
+    "Martinez",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Umarov",
+    "Varga",
+    "Williams",
+    "Xu",
+    "Yilmaz",
+    "Zimmerman",
+]
+STREETS = [
+    "Massachusetts St",
+    "Kentucky St",
+    "Louisiana St",
+    "Iowa St",
+    "Clinton Pkwy",
+    "Haskell Ave",
+]
+TITLE_WORDS = [
+    "River",
+    "Garden",
+    "Winter",
+    "Lantern",
+    "Prairie",
+    "Harbor",
+    "Orchard",
+    "Comet",
+    "Atlas",
+    "Meadow",
+    "Archive",
+    "Signal",
+    "Compass",
+    "Thunder",
+    "Willow",
+    "Mirror",
+    "Ember",
+    "Tide",
+]
+TITLE_ADJECTIVES = [
+    "Quiet",
+    "Hidden",
+    "Last",
+    "Silver",
+    "Restless",
+    "Distant",
+    "Small",
+    "Burning",
+    "Patient",
+    "Northern",
+    "Borrowed",
+    "Secret",
+    "Golden",
+    "Broken",
+    "Wandering",
+]
+
+
+@transaction.atomic
+def seed_demo(*, progress: Callable[[str], None] = lambda text: None) -> dict[str, int]:
+    """Load the demonstration data set, creating only what is not there yet."""
+    rng = random.Random(1871)
+    today = timezone.localdate()
+    created: dict[str, int] = {}
+
+    branches = {}
+    for code, name, address in BRANCHES:
+        branches[code], made = Branch.objects.get_or_create(
+            code=code, defaults={"name": name, "address": address}
+        )
+        created["branches"] = created.get("branches", 0) + int(made)
+    for item_type, (days, renewals, per_day, cap) in LOAN_RULES.items():
+        LoanRule.objects.get_or_create(
+            item_type=item_type,
+            defaults={
+                "loan_days": days,
+                "renewal_limit": renewals,
+                "fine_per_day": Decimal(per_day),
+                "max_fine": Decimal(cap),
+            },
+        )
+
+    progress("patrons")
+    patrons = _seed_patrons(rng, today, list(branches.values()), created)
+    progress("responsible adults")
+    _seed_responsible_adults(rng, patrons, created)
+    progress("items")
+    items = _seed_items(rng, list(branches.values()), created)
+    progress("logins")
+    _seed_logins(patrons, created)
+    if not Loan.objects.filter(item__barcode__startswith=BARCODE_PREFIX).exists():
+        progress("loans, holds and fines")
+        _seed_circulation(rng, today, patrons, items, created)
+    return {name: count for name, count in created.items() if count}
+
+
+def _seed_patrons(
+    rng: random.Random, today: datetime.date, branches: list[Branch], created: dict[str, int]
+) -> list[Patron]:
+    personas = {
+        ALICE: ("Alice", "Archer", datetime.date(1986, 4, 12), True),
+        BOB: ("Bob", "Baker", datetime.date(1979, 9, 3), False),
+        CAROL: ("Carol", "Carter", datetime.date(1983, 1, 22), False),
+        DAN: (
+            "Dan",
+            "Carter",
+            today.replace(year=today.year - 10) - datetime.timedelta(days=40),
+            False,
+        ),
+    }
+    existing = set(
+        Patron.objects.filter(card_number__startswith=CARD_PREFIX).values_list(
+            "card_number", flat=True
+        )
+    )
+    new = []
+    for index in range(1, PATRON_COUNT + 1):
+        number = card_number(index)
+        if number in personas:
+            first, last, born, keeps_history = personas[number]
+        else:
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            is_minor = rng.random() < 0.25
+            age_days = (
+                rng.randint(5 * 365, 17 * 365) if is_minor else rng.randint(18 * 366, 85 * 365)
+            )
+            born = today - datetime.timedelta(days=age_days)
+            keeps_history = not is_minor and rng.random() < 0.2
+        street_number = rng.randint(100, 4999)
+        if number in existing:
+            continue
+        new.append(
+            Patron(
+                card_number=number,
+                first_name=first,
+                last_name=last,
+                address_line=f"{street_number} {rng.choice(STREETS)}",
+                city="Lawrence",
+                postal_code=rng.choice(["66044", "66046", "66047", "66049"]),
+                phone=f"785-555-{rng.randint(0, 9999):04d}",
+                email=f"{first.lower()}.{last.lower()}{index}@example.org",
+                date_of_birth=born,
+                home_branch=rng.choice(branches),
+                registered_on=today - datetime.timedelta(days=rng.randint(30, 3000)),
+                card_expires_on=today + datetime.timedelta(days=rng.randint(-60, 1000)),
+                status=Patron.Status.ACTIVE,
+                keeps_reading_history=keeps_history,
+                reading_history_changed_at=timezone.now() if keeps_history else None,
+            )
+        )
+    for patron in new:
+        if patron.card_number in personas:
+            patron.card_expires_on = today + datetime.timedelta(days=700)
+        elif patron.card_expires_on < today:
+            patron.status = Patron.Status.EXPIRED
+    Patron.objects.bulk_create(new)
+    created["patrons"] = len(new)
+    return list(Patron.objects.filter(card_number__startswith=CARD_PREFIX).order_by("card_number"))
+
+
+def _seed_responsible_adults(
+    rng: random.Random, patrons: list[Patron], created: dict[str, int]
+) -> None:
+    by_card = {patron.card_number: patron for patron in patrons}
+    adults = [patron for patron in patrons if not patron.is_minor and patron.card_number != ALICE]
+    listed = set(
+        ResponsibleAdult.objects.filter(minor__in=patrons).values_list("minor_id", flat=True)
+    )
+    new = []
+    for minor in (patron for patron in patrons if patron.is_minor):
+        if minor.pk in listed:
+            continue
+        if minor.card_number == DAN:
+            new.append(ResponsibleAdult(minor=minor, adult=by_card[CAROL], relationship="parent"))
+            continue
+        if rng.random() < 0.6:
+            new.append(
+                ResponsibleAdult(minor=minor, adult=rng.choice(adults), relationship="parent")
+            )
+        else:
+            name = f"{rng.choice(FIRST_NAMES)} {minor.last_name}"
+            new.append(ResponsibleAdult(minor=minor, adult_name=name, relationship="guardian"))
+        if rng.random() < 0.3:
+            name = f"{rng.choice(FIRST_NAMES)} {minor.last_name}"
+            new.append(ResponsibleAdult(minor=minor, adult_name=name, relationship="grandparent"))
+    ResponsibleAdult.objects.bulk_create(new)
+    created["responsible adults"] = len(new)
+
+
+def _seed_items(rng: random.Random, branches: list[Branch], created: dict[str, int]) -> list[Item]:
+    existing = set(
+        Item.objects.filter(barcode__startswith=BARCODE_PREFIX).values_list("barcode", flat=True)
+    )
+    types = (
+        [ItemType.BOOK] * 14 + [ItemType.AUDIOBOOK] * 2 + [ItemType.DVD] * 3 + [ItemType.MAGAZINE]
+    )
+    new = []
+    for index in range(1, ITEM_COUNT + 1):
+        title = f"The {rng.choice(TITLE_ADJECTIVES)} {rng.choice(TITLE_WORDS)}"
+        if rng.random() < 0.4:
+            title += f" of {rng.choice(TITLE_WORDS)}"
+        author = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        item_type = ItemType.DEVICE if index % 250 == 0 else rng.choice(types)
+        if barcode(index) in existing:
+            continue
+        new.append(
+            Item(
+                barcode=barcode(index),
+                title=title,
+                author=author,
+                call_number=f"{rng.randint(100, 999)}.{rng.randint(10, 99)} {author[-3:].upper()}",
+                item_type=item_type,
+                branch=rng.choice(branches),
+            )
+        )
+    Item.objects.bulk_create(new)
+    created["items"] = len(new)
+    return list(Item.objects.filter(barcode__startswith=BARCODE_PREFIX).order_by("barcode"))
+
+
+def _seed_logins(patrons: list[Patron], created: dict[str, int]) -> None:
+    by_card = {patron.card_number: patron for patron in patrons}
+    made = 0
+    for login in DEMO_LOGINS:
+        user, is_new = User.objects.get_or_create(
+            username=login.username, defaults={"is_staff": login.role is not None}
+        )
+        if is_new:
+            user.set_password(login.password)
+            user.save(update_fields=["password"])
+            made += 1
+        if login.role is not None:
+            user.groups.add(Group.objects.get(name=login.role.group_name))
+        if login.card_number and by_card[login.card_number].user_id is None:
+            Patron.objects.filter(pk=by_card[login.card_number].pk).update(user=user)
+    created["logins"] = made
+
+
+def _seed_circulation(
+    rng: random.Random,
+    today: datetime.date,
+    patrons: list[Patron],
+    items: list[Item],
+    created: dict[str, int],
+) -> None:
+    now = timezone.now()
+    rules = {rule.item_type: rule for rule in LoanRule.objects.all()}
+    active = [patron for patron in patrons if patron.status == Patron.Status.ACTIVE]
+    shuffled = items[:]
+    rng.shuffle(shuffled)
+    out_items, shelf_items = shuffled[:300], shuffled[300:]
+
+    by_card = {patron.card_number: patron for patron in patrons}
+    # The personas get known loans so the walk-through in the README works.
+    chosen = [by_card[ALICE]] * 3 + [by_card[DAN]] * 2 + [by_card[BOB], by_card[CAROL]]
+
+    loans, history, fines = [], [], []
+    # Current loans; about one in six is overdue.
+    for index, item in enumerate(out_items):
+        patron = chosen[index] if index < len(chosen) else rng.choice(active)
+        days = rules[item.item_type].loan_days
+        taken = now - datetime.timedelta(days=rng.randint(0, days + 10), hours=rng.randint(0, 8))
+        loans.append(
+            Loan(
+                item=item,
+                patron=patron,
+                branch=item.branch,
+                checked_out_at=taken,
+                due_at=taken + datetime.timedelta(days=days),
+            )
+        )
+    # Returned loans: anonymised at once unless a fine on them is unpaid (CONF-9);
+    # remembered in reading history only for patrons who opted in.
+    for index, item in enumerate(rng.sample(shelf_items, 1200)):
+        patron = by_card[ALICE] if index < 8 else rng.choice(active)
+        taken = now - datetime.timedelta(days=rng.randint(25, 400))
+        due = taken + datetime.timedelta(days=rules[item.item_type].loan_days)
+        late = rng.random() < 0.03
+        returned = (
+            due + datetime.timedelta(days=rng.randint(1, 12))
+            if late
+            else due - datetime.timedelta(days=2)
+        )
+        loan = Loan(
+            item=item,
+            patron=patron if late else None,
+            branch=item.branch,
+            checked_out_at=taken.replace(hour=0, minute=0, second=0, microsecond=0),
+            due_at=due.replace(hour=0, minute=0, second=0, microsecond=0),
+            returned_at=returned.replace(hour=0, minute=0, second=0, microsecond=0),
+        )
+        loans.append(loan)
+        if late:
+            fines.append((loan, patron, Decimal("0.25") * (returned - due).days))
+        if patron.keeps_reading_history:
+            history.append(
+                ReadingHistoryEntry(
+                    patron=patron,
+                    item=item,
+                    title=item.title,
+                    author=item.author,
+                    checked_out_on=taken.date(),
+                    returned_on=returned.date(),
+                )
+            )
+    Loan.objects.bulk_create(loans)
+    ReadingHistoryEntry.objects.bulk_create(history)
+    Fine.objects.bulk_create(
+        [
+            Fine(
+                patron=patron,
+                loan=loan,
+                reason=Fine.Reason.OVERDUE,
+                amount=max(amount, Decimal("0.25")),
+            )
+            for loan, patron, amount in fines
+        ]
+        + [
+            Fine(
+                patron=rng.choice(active),
+                reason=Fine.Reason.DAMAGED,
+                amount=Decimal("5.00"),
+                created_at=now - datetime.timedelta(days=90),
+                paid_at=now - datetime.timedelta(days=80),
+            )
+            for _ in range(15)
+        ]
+    )
+    holds = []
+    loaned = {loan.item_id for loan in loans}
+    on_shelf = [item for item in shelf_items if item.pk not in loaned]
+    # Waiting holds queue behind items that are out; ready ones sit on the hold shelf.
+    for item, ready in [(item, False) for item in rng.sample(out_items, 48)] + [
+        (item, True) for item in rng.sample(on_shelf, 12)
+    ]:
+        holder = rng.choice(active)
+        holds.append(
+            Hold(
+                item=item,
+                patron=holder,
+                pickup_branch=holder.home_branch,
+                status=Hold.Status.READY if ready else Hold.Status.WAITING,
+                ready_until=today + datetime.timedelta(days=5) if ready else None,
+                placed_at=now - datetime.timedelta(days=rng.randint(1, 20)),
+            )
+        )
+    Hold.objects.bulk_create(holds, ignore_conflicts=True)
+    created["loans"] = len(loans)
+    created["reading history entries"] = len(history)
+    created["fines"] = len(fines) + 15
+    created["holds"] = len(holds)

@@ -1,0 +1,21 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from library.demo import DEMO_LOGINS, seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load demonstration data: branches, about 200 patrons (adults, minors with responsible "
+        "adults, some keeping reading history), about 2,000 items, loans, holds, fines and one "
+        "login per role. Running it again adds nothing twice."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        created = seed_demo(progress=lambda text: self.stdout.write(f"  {text}"))
+        summary = ", ".join(f"{count} {name}" for name, count in created.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo data in place ({summary or 'nothing new'})."))
+        self.stdout.write("Demo logins (username / password), for trying the system only:")
+        for login in DEMO_LOGINS:
+            self.stdout.write(f"  {login.username:<10} {login.password:<22} {login.description}")

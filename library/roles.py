@@ -1,0 +1,116 @@
+"""Staff roles, their Django groups and the model permissions each group holds.
+
+Model permissions only open the staff pages and admin screens a role works in.
+What a role may read about a patron is decided by the policy engine
+(privacy.policy), never by these permissions: a superuser or a group with every
+permission still reads protected data only through the gate (CONF-1, CONF-3).
+"""
+
+from typing import Any
+
+from django.db import models, transaction
+
+
+class Role(models.TextChoices):
+    CIRCULATION = "circulation", "Circulation staff"
+    REFERENCE = "reference", "Reference librarian"
+    PERSON_IN_CHARGE = "person_in_charge", "Person in charge"
+    SECURITY_GUARD = "security_guard", "Security guard"
+    IT_STAFF = "it_staff", "IT staff"
+    DIRECTOR = "director", "Library director"
+    AUDITOR = "auditor", "Auditor"
+
+    @property
+    def group_name(self) -> str:
+        return str(self.label)
+
+    @classmethod
+    def from_group_name(cls, name: str) -> "Role | None":
+        return next((role for role in cls if role.group_name == name), None)
+
+
+_DESK = [
+    "library.view_branch",
+    "patrons.view_patron",
+    "patrons.add_patron",
+    "patrons.change_patron",
+    "patrons.view_responsibleadult",
+    "patrons.add_responsibleadult",
+    "patrons.change_responsibleadult",
+    "patrons.delete_responsibleadult",
+    "patrons.view_identitycheck",
+    "patrons.add_identitycheck",
+    "patrons.view_consent",
+    "patrons.add_consent",
+    "patrons.change_consent",
+    "circulation.view_item",
+    "circulation.view_loan",
+    "circulation.view_hold",
+    "circulation.view_fine",
+    "circulation.view_loanrule",
+]
+
+# Model permissions per role. Later features add their models here.
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.CIRCULATION: _DESK,
+    Role.REFERENCE: [
+        "library.view_branch",
+        "patrons.view_patron",
+        "patrons.view_identitycheck",
+        "patrons.add_identitycheck",
+        "circulation.view_item",
+    ],
+    Role.PERSON_IN_CHARGE: [
+        *_DESK,
+        "circulation.add_item",
+        "circulation.change_item",
+        "circulation.change_loanrule",
+    ],
+    Role.SECURITY_GUARD: ["library.view_branch"],
+    Role.IT_STAFF: ["library.view_branch"],
+    Role.DIRECTOR: [
+        *_DESK,
+        "library.add_branch",
+        "library.change_branch",
+        "circulation.add_item",
+        "circulation.change_item",
+        "circulation.change_loanrule",
+    ],
+    Role.AUDITOR: ["library.view_branch", "privacy.view_auditentry"],
+}
+
+
+def roles_sync() -> dict[str, int]:
+    """Create each role's group and give it exactly its listed model permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    counts = {"groups": 0, "permissions": 0}
+    with transaction.atomic():
+        for role in Role:
+            group, _ = Group.objects.get_or_create(name=role.group_name)
+            wanted = ROLE_PERMISSIONS[role]
+            by_app: dict[str, list[str]] = {}
+            for dotted in wanted:
+                app_label, codename = dotted.split(".", 1)
+                by_app.setdefault(app_label, []).append(codename)
+            permissions = [
+                permission
+                for app_label, codenames in by_app.items()
+                for permission in Permission.objects.filter(
+                    content_type__app_label=app_label, codename__in=codenames
+                )
+            ]
+            group.permissions.set(permissions)
+            counts["groups"] += 1
+            counts["permissions"] += len(permissions)
+    return counts
+
+
+def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
+    """Keep the role groups in step with the code after every migrate."""
+    from django.apps import apps
+
+    # post_migrate is sent once per app, and each app's permissions are made in
+    # its own turn: wait for the last app so every permission exists.
+    if sender is list(apps.get_app_configs())[-1]:
+        roles_sync()

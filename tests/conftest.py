@@ -1,0 +1,76 @@
+"""Personas shared by every test: alice and bob are patrons, carol is the adult listed
+on minor dan's account, and one user per staff role."""
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+
+from library.roles import Role
+from patrons.models import Patron
+from tests.factories import MinorFactory, PatronFactory, ResponsibleAdultFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def on_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+def _patron_with_login(username: str, **fields: object) -> Patron:
+    return PatronFactory(user=UserFactory(username=username), **fields)
+
+
+@pytest.fixture
+def alice(db: None) -> Patron:
+    return _patron_with_login(
+        "alice", first_name="Alice", last_name="Archer", keeps_reading_history=True
+    )
+
+
+@pytest.fixture
+def bob(db: None) -> Patron:
+    return _patron_with_login("bob", first_name="Bob", last_name="Baker")
+
+
+@pytest.fixture
+def carol(db: None) -> Patron:
+    return _patron_with_login("carol", first_name="Carol", last_name="Carter")
+
+
+@pytest.fixture
+def dan(carol: Patron) -> Patron:
+    minor = MinorFactory(first_name="Dan", last_name="Carter")
+    ResponsibleAdultFactory(minor=minor, adult=carol)
+    return minor
+
+
+@pytest.fixture
+def staff(db: None) -> Callable[[Role], User]:
+    """Return a maker of staff users: staff(Role.DIRECTOR)."""
+
+    def make(role: Role) -> User:
+        return UserFactory(username=role.value, role=role)
+
+    return make
+
+
+@pytest.fixture
+def desk(staff: Callable[[Role], User]) -> User:
+    return staff(Role.CIRCULATION)
+
+
+@pytest.fixture
+def director(staff: Callable[[Role], User]) -> User:
+    return staff(Role.DIRECTOR)
+
+
+@pytest.fixture
+def auditor(staff: Callable[[Role], User]) -> User:
+    return staff(Role.AUDITOR)

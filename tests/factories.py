@@ -1,0 +1,166 @@
+"""factory_boy factories for every model; tests build their data from these."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from circulation.models import Fine, Hold, Item, ItemType, Loan, LoanRule, ReadingHistoryEntry
+from library.models import Branch
+from library.roles import Role
+from patrons.models import Consent, IdentityCheck, Patron, ResponsibleAdult
+from privacy.policy import DataCategory
+
+
+def years_ago(years: int, days: int = 0) -> datetime.date:
+    today = timezone.localdate()
+    return today.replace(year=today.year - years) - datetime.timedelta(days=days)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def role(self, create: bool, role: Role | None, **kwargs: object) -> None:
+        if create and role is not None:
+            self.is_staff = True
+            self.save(update_fields=["is_staff", "password"])
+            self.groups.add(Group.objects.get_or_create(name=role.group_name)[0])
+        elif create:
+            self.save(update_fields=["password"])
+
+
+class BranchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Branch
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"B{n:03d}")
+    name = factory.LazyAttribute(lambda o: f"Branch {o.code}")
+
+
+class PatronFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patron
+
+    card_number = factory.Sequence(lambda n: f"2100{n:010d}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    address_line = factory.Faker("street_address")
+    city = "Lawrence"
+    postal_code = "66044"
+    phone = "785-555-0100"
+    email = factory.Faker("email")
+    date_of_birth = factory.LazyFunction(lambda: years_ago(35))
+    home_branch = factory.SubFactory(BranchFactory, code="CEN", name="Central Library")
+    card_expires_on = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=365)
+    )
+
+
+class MinorFactory(PatronFactory):
+    date_of_birth = factory.LazyFunction(lambda: years_ago(10))
+
+
+class ResponsibleAdultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResponsibleAdult
+
+    minor = factory.SubFactory(MinorFactory)
+    adult = factory.SubFactory(PatronFactory)
+    relationship = ResponsibleAdult.Relationship.PARENT
+
+
+class IdentityCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IdentityCheck
+
+    patron = factory.SubFactory(PatronFactory)
+    document_kind = IdentityCheck.Document.DRIVERS_LICENCE
+    checked_by = factory.SubFactory(UserFactory, role=Role.CIRCULATION)
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    patron = factory.SubFactory(PatronFactory)
+    recipient = "Homework Help Inc."
+    category = DataCategory.CIRCULATION
+    purpose = "Tutoring support"
+
+
+class LoanRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoanRule
+        django_get_or_create = ["item_type"]
+
+    item_type = ItemType.BOOK
+    loan_days = 21
+    renewal_limit = 2
+    fine_per_day = Decimal("0.25")
+    max_fine = Decimal("10.00")
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Item
+
+    barcode = factory.Sequence(lambda n: f"3100{n:010d}")
+    title = factory.Faker("sentence", nb_words=3)
+    author = factory.Faker("name")
+    call_number = "813.54 SMI"
+    item_type = ItemType.BOOK
+    branch = factory.SubFactory(BranchFactory, code="CEN", name="Central Library")
+
+
+class LoanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Loan
+
+    item = factory.SubFactory(ItemFactory)
+    patron = factory.SubFactory(PatronFactory)
+    branch = factory.SelfAttribute("item.branch")
+    checked_out_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda o: o.checked_out_at + datetime.timedelta(days=21))
+
+
+class HoldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Hold
+
+    item = factory.SubFactory(ItemFactory)
+    patron = factory.SubFactory(PatronFactory)
+    pickup_branch = factory.SelfAttribute("item.branch")
+
+
+class FineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Fine
+
+    patron = factory.SubFactory(PatronFactory)
+    reason = Fine.Reason.OVERDUE
+    amount = Decimal("1.50")
+
+
+class ReadingHistoryEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReadingHistoryEntry
+
+    patron = factory.SubFactory(PatronFactory, keeps_reading_history=True)
+    item = factory.SubFactory(ItemFactory)
+    title = factory.SelfAttribute("item.title")
+    author = factory.SelfAttribute("item.author")
+    checked_out_on = factory.LazyFunction(
+        lambda: timezone.localdate() - datetime.timedelta(days=30)
+    )
+    returned_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=10))

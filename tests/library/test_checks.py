@@ -1,0 +1,18 @@
+from library.checks import privacy_settings_check
+
+
+def test_settings_as_shipped_pass_the_privacy_checks():
+    assert privacy_settings_check(None) == []
+
+
+def test_guardian_backend_before_model_backend_is_an_error(settings):
+    settings.AUTHENTICATION_BACKENDS = [
+        "guardian.backends.ObjectPermissionBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
+    assert [error.id for error in privacy_settings_check(None)] == ["library.E001"]
+
+
+def test_an_anonymous_guardian_user_is_an_error(settings):
+    settings.ANONYMOUS_USER_NAME = "AnonymousUser"
+    assert [error.id for error in privacy_settings_check(None)] == ["library.E002"]

@@ -1,0 +1,71 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from circulation.models import Fine, Hold, Item, Loan, ReadingHistoryEntry
+from library.demo import ALICE, CAROL, DAN, DEMO_LOGINS
+from library.models import Branch
+from patrons.models import Patron, ResponsibleAdult
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts():
+    return {
+        model.__name__: model.objects.count()
+        for model in (Branch, Patron, ResponsibleAdult, Item, Loan, Hold, Fine, ReadingHistoryEntry)
+    }
+
+
+@pytest.fixture
+def seeded():
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_seed_demo_loads_a_realistic_library(seeded):
+    assert Patron.objects.count() == 200
+    assert Item.objects.count() == 2000
+    assert 20 <= Patron.objects.minors().count() <= 80
+    assert Patron.objects.filter(keeps_reading_history=True).count() >= 10
+    assert Loan.objects.filter(returned_at__isnull=True).count() == 300
+    assert Hold.objects.count() == 60
+    assert Fine.objects.exists()
+
+
+def test_running_seed_demo_twice_adds_nothing(seeded):
+    before = _counts()
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert _counts() == before
+
+
+def test_every_minor_has_a_responsible_adult(seeded):
+    assert not Patron.objects.minors().filter(responsible_adults__isnull=True).exists()
+
+
+def test_returned_loans_keep_a_patron_only_while_a_fine_is_unpaid(seeded):
+    kept = Loan.objects.filter(returned_at__isnull=False, patron__isnull=False)
+    assert kept.exists()
+    assert not kept.exclude(fines__paid_at__isnull=True, fines__waived_at__isnull=True).exists()
+
+
+def test_reading_history_only_for_patrons_who_opted_in(seeded):
+    assert not ReadingHistoryEntry.objects.filter(patron__keeps_reading_history=False).exists()
+    assert ReadingHistoryEntry.objects.filter(patron__card_number=ALICE).exists()
+
+
+def test_carol_is_listed_for_dan(seeded):
+    assert ResponsibleAdult.objects.filter(
+        minor__card_number=DAN, adult__card_number=CAROL
+    ).exists()
+
+
+def test_every_demo_login_works_with_its_printed_password(seeded):
+    for login in DEMO_LOGINS:
+        user = authenticate(username=login.username, password=login.password)
+        assert user is not None, login.username
+        if login.role:
+            assert user.groups.filter(name=login.role.group_name).exists()
+            assert user.is_staff and not user.is_superuser
+        else:
+            assert not user.is_staff
+            assert user.patron.card_number == login.card_number

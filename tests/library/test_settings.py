@@ -1,0 +1,66 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from library import env
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "PRODUCTION": "true",
+    "SECRET_KEY": "k3y-" + "x7Qp9vZ2mL4nR8tW1yB6cF0hJ5sD3gA" * 2,
+    "ALLOWED_HOSTS": "library.example.org",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def _manage(*args, extra_env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "PRODUCTION"}}
+    environment.update(extra_env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_mode_passes_check_deploy_without_warnings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", extra_env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_mode_refuses_to_start_without_a_secret_key():
+    environment = {**PRODUCTION_ENV, "SECRET_KEY": ""}
+    result = _manage("check", extra_env=environment)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_development_defaults_fail_check_deploy():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        extra_env={"DATABASE_URL": "sqlite:///:memory:"},
+    )
+    assert result.returncode != 0
+
+
+def test_a_bad_boolean_stops_start_up_with_the_variable_named(monkeypatch):
+    monkeypatch.setenv("DEBUG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="DEBUG must be true or false"):
+        env.env_bool("DEBUG")
+
+
+def test_a_bad_number_stops_start_up(monkeypatch):
+    monkeypatch.setenv("AGE_OF_MAJORITY", "eighteen")
+    with pytest.raises(ImproperlyConfigured, match="AGE_OF_MAJORITY must be a whole number"):
+        env.env_int("AGE_OF_MAJORITY", 18)
