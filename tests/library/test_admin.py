@@ -1,0 +1,19 @@
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from circulation.models import ReadingHistoryEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def test_reading_history_has_no_admin_page():
+    assert not admin.site.is_registered(ReadingHistoryEntry)
+
+
+def test_every_registered_model_has_search_or_filters():
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label in {"library", "patrons", "circulation", "privacy"}:
+            assert model_admin.search_fields or model_admin.list_filter or model._meta.model_name in {
+                "loanrule"
+            }, model
