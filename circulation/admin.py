@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from circulation.models import Fine, Hold, Item, Loan, LoanRule
+from privacy.admin_gate import GatedAdminMixin
+from privacy.policy import DataCategory, Purpose
 
 # Reading history entries are deliberately not registered: they are kept for
 # the patron's own use and no staff screen shows them (CONF-9).
@@ -56,7 +58,10 @@ class HoldAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Fine)
-class FineAdmin(ReadOnlyAdmin):
+class FineAdmin(GatedAdminMixin, ReadOnlyAdmin):
+    gate_category = DataCategory.CIRCULATION
+    gate_purpose = Purpose.FINES
+    gate_patron_path = "patron"
     list_display = ["id", "patron", "reason", "amount", "created_at", "paid_at", "waived_at"]
     list_filter = ["reason"]
     list_select_related = ["patron"]

@@ -114,3 +114,15 @@ def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
     # its own turn: wait for the last app so every permission exists.
     if sender is list(apps.get_app_configs())[-1]:
         roles_sync()
+
+
+def roles_of(user: Any) -> frozenset[Role]:
+    """Return the staff roles a user holds through their groups (cached on the user)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached: frozenset[Role] | None = getattr(user, "_library_roles", None)
+    if cached is None:
+        names = user.groups.values_list("name", flat=True)
+        cached = frozenset(role for name in names if (role := Role.from_group_name(name)))
+        user._library_roles = cached
+    return cached

@@ -4,18 +4,22 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from patrons.models import Consent, IdentityCheck, Patron, ResponsibleAdult
+from privacy.admin_gate import GatedAdminMixin
+
+# Patron foreign keys use raw id fields, not autocomplete: the lookup popup is
+# the gated change list, so every patron shown in it is logged.
 
 
 class ResponsibleAdultInline(admin.TabularInline):
     model = ResponsibleAdult
     fk_name = "minor"
     extra = 0
-    autocomplete_fields = ["adult"]
+    raw_id_fields = ["adult"]
     readonly_fields = ["listed_at", "listed_by"]
 
 
 @admin.register(Patron)
-class PatronAdmin(admin.ModelAdmin):
+class PatronAdmin(GatedAdminMixin, admin.ModelAdmin):
     list_display = [
         "card_number",
         "last_name",
@@ -29,7 +33,7 @@ class PatronAdmin(admin.ModelAdmin):
     list_select_related = ["home_branch"]
     show_full_result_count = False
     readonly_fields = ["registered_on", "keeps_reading_history", "reading_history_changed_at"]
-    autocomplete_fields = ["user"]
+    raw_id_fields = ["user"]
     inlines = [ResponsibleAdultInline]
     fieldsets = [
         (
@@ -54,21 +58,23 @@ class PatronAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResponsibleAdult)
-class ResponsibleAdultAdmin(admin.ModelAdmin):
+class ResponsibleAdultAdmin(GatedAdminMixin, admin.ModelAdmin):
+    gate_patron_path = "minor"
     list_display = ["minor", "display_name", "relationship", "listed_at"]
     list_select_related = ["minor", "adult"]
     search_fields = ["=minor__card_number", "=adult__card_number", "adult_name"]
-    autocomplete_fields = ["minor", "adult"]
+    raw_id_fields = ["minor", "adult"]
     readonly_fields = ["listed_at", "listed_by"]
 
 
 @admin.register(IdentityCheck)
-class IdentityCheckAdmin(admin.ModelAdmin):
+class IdentityCheckAdmin(GatedAdminMixin, admin.ModelAdmin):
+    gate_patron_path = "patron"
     list_display = ["checked_at", "patron", "responsible_adult", "document_kind", "checked_by"]
     list_filter = ["document_kind"]
     list_select_related = ["patron", "responsible_adult", "checked_by"]
     search_fields = ["=patron__card_number"]
-    autocomplete_fields = ["patron"]
+    raw_id_fields = ["patron"]
     readonly_fields = ["checked_by", "checked_at"]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -77,10 +83,11 @@ class IdentityCheckAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(GatedAdminMixin, admin.ModelAdmin):
+    gate_patron_path = "patron"
     list_display = ["patron", "recipient", "category", "granted_at", "withdrawn_at"]
     list_filter = ["category"]
     list_select_related = ["patron"]
     search_fields = ["=patron__card_number", "recipient"]
-    autocomplete_fields = ["patron"]
+    raw_id_fields = ["patron"]
     readonly_fields = ["granted_at", "recorded_by"]

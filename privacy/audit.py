@@ -121,29 +121,53 @@ def _normalise(entry: "AuditEntry") -> None:
             setattr(entry, name, json.loads(json.dumps(value, default=str)))
 
 
-def chain_append(entry: "AuditEntry", *, save: Callable[[], None]) -> None:
-    """Give an entry the next sequence number and its chain hash, then insert it."""
+def _lock_chain(using: str) -> None:
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Held until the surrounding transaction ends, so the chain stays
+            # linear however many requests append at once.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+
+
+def _head(using: str) -> tuple[int, str]:
     from privacy.models import AuditEntry
 
+    head = AuditEntry.objects.using(using).order_by("-seq").values_list("seq", "entry_hash").first()
+    return head if head else (0, GENESIS_HASH)
+
+
+def _link(entry: "AuditEntry", seq: int, prev_hash: str) -> None:
+    _apply_request_context(entry)
+    _normalise(entry)
+    entry.seq, entry.prev_hash = seq, prev_hash
+    entry.entry_hash = entry_hash(entry)
+
+
+def chain_append(entry: "AuditEntry", *, save: Callable[[], None]) -> None:
+    """Give an entry the next sequence number and its chain hash, then insert it."""
     using = entry._state.db or "default"
     with transaction.atomic(using=using):
-        connection = connections[using]
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # Held until the surrounding transaction ends, so the chain stays
-                # linear however many requests append at once.
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-        _apply_request_context(entry)
-        _normalise(entry)
-        head = (
-            AuditEntry.objects.using(using)
-            .order_by("-seq")
-            .values_list("seq", "entry_hash")
-            .first()
-        )
-        entry.seq, entry.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
-        entry.entry_hash = entry_hash(entry)
+        _lock_chain(using)
+        seq, prev_hash = _head(using)
+        _link(entry, seq + 1, prev_hash)
         save()
+
+
+def chain_append_many(entries: list["AuditEntry"], *, using: str = "default") -> None:
+    """Append several entries under one lock and one insert (a page listing many patrons)."""
+    from privacy.models import AuditEntry
+
+    if not entries:
+        return
+    with transaction.atomic(using=using):
+        _lock_chain(using)
+        seq, prev_hash = _head(using)
+        for entry in entries:
+            seq += 1
+            _link(entry, seq, prev_hash)
+            prev_hash = entry.entry_hash
+        AuditEntry.objects.using(using).bulk_create(entries)
 
 
 @dataclass(frozen=True)

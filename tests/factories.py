@@ -164,3 +164,39 @@ class ReadingHistoryEntryFactory(factory.django.DjangoModelFactory):
         lambda: timezone.localdate() - datetime.timedelta(days=30)
     )
     returned_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=10))
+
+
+class LegalOrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "privacy.LegalOrder"
+        skip_postgeneration_save = True
+
+    kind = "subpoena"
+    issuing_authority = "Douglas County District Court"
+    requesting_agency = "Lawrence Police Department"
+    case_number = factory.Sequence(lambda n: f"2026-CV-{n:04d}")
+    received_by = factory.SubFactory(UserFactory, role=Role.DIRECTOR)
+    categories = factory.LazyFunction(lambda: ["identity", "circulation"])
+    records_from = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=365))
+    records_until = factory.LazyFunction(timezone.localdate)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+    status = "valid"
+
+    @factory.post_generation
+    def patrons(self, create: bool, extracted: list[Patron] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.patrons.set(extracted)
+
+
+class ContractedAgentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "privacy.ContractedAgent"
+
+    name = factory.Sequence(lambda n: f"Collections Agency {n}")
+    purpose = "Recovering long-overdue materials"
+    categories = factory.LazyFunction(lambda: ["identity", "circulation"])
+    contract_start = factory.LazyFunction(
+        lambda: timezone.localdate() - datetime.timedelta(days=30)
+    )
+    contract_end = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=335))
+    user = factory.SubFactory(UserFactory)

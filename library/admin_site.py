@@ -1,0 +1,51 @@
+"""The staff admin site: every admin view is declared to the privacy middleware.
+
+Admin pages that show patron data read it through the gate in their
+ModelAdmin (see privacy.admin_gate); the login page is the one public page.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.urls import URLPattern, URLResolver
+
+from privacy.declarations import declaration_of, public, serves_patron_data
+
+
+def _declared(view: Callable[..., Any], declare: Callable[[Any], Any]) -> Callable[..., Any]:
+    if declaration_of(view) is not None:
+        return view
+
+    @wraps(view)
+    def declared_view(*args: Any, **kwargs: Any) -> Any:
+        return view(*args, **kwargs)
+
+    return declare(declared_view)
+
+
+def _declare_all(patterns: list[Any]) -> list[Any]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            _declare_all(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern):
+            declare = public if pattern.name in {"login", "logout"} else serves_patron_data
+            pattern.callback = _declared(pattern.callback, declare)
+    return patterns
+
+
+class StaffAdminSite(admin.AdminSite):
+    site_header = "Library staff"
+    site_title = "Library staff"
+    index_title = "Records"
+
+    def get_urls(self) -> list[Any]:
+        return _declare_all(super().get_urls())
+
+
+class StaffAdminConfig(AdminConfig):
+    """Installs StaffAdminSite as the admin site (used in INSTALLED_APPS)."""
+
+    default_site = "library.admin_site.StaffAdminSite"

@@ -1,0 +1,366 @@
+"""The gate: the only code that turns a policy decision into patron data (CONF-1).
+
+Every read of protected patron data, by a page, the admin, an export or a
+command, comes through here. The gate establishes the facts from the database,
+asks the policy engine, writes an audit entry for the read whether it was
+allowed or refused, and on refusal raises `Refused`, which says nothing: the
+middleware answers it exactly as it answers a record that does not exist.
+
+Grants held in django-guardian's tables (legal-order workers, contracted
+agents) are read here with direct queries on the patron permission tables, not
+through guardian's checker, because the checker lets superusers through and a
+superuser gets no bypass of the privacy rules.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from library.roles import Role, roles_of
+from patrons.models import Consent, Patron, PatronUserObjectPermission, ResponsibleAdult
+from privacy import audit
+from privacy.models import AuditEntry, ContractedAgent, LegalOrder
+from privacy.policy import (
+    DataCategory,
+    Decision,
+    Facts,
+    Purpose,
+    Request,
+    Requester,
+    decide,
+    staff_operation_allows,
+)
+
+NOT_FOUND_MESSAGE = "No matching record was found."
+UNKNOWN_PATRON = "-"
+
+
+class Refused(Exception):
+    """A read the policy does not allow, or of a record that does not exist; the two look alike."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(NOT_FOUND_MESSAGE)
+        self.decision = decision
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who the data would go to, and what they have shown."""
+
+    requester: Requester
+    roles: frozenset[Role] = frozenset()
+    patron: Patron | None = None  # the asker's own patron record
+    responsible_adult: ResponsibleAdult | None = None  # a listed adult who is not a patron
+    identified: bool = False  # the holder's own login, or identification seen at the desk
+    legal_order: LegalOrder | None = None
+    agent: ContractedAgent | None = None
+    recipient: str = ""  # a third party's name, for consent
+    emergency: bool = False
+    incident_in_scope: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # ids recorded with the audit entry
+
+
+def asker_for_user(user: Any, subject: Patron | None) -> Asker:
+    """Return who a logged-in user is with respect to the patron whose data they want."""
+    roles = roles_of(user)
+    if roles or getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        return Asker(Requester.STAFF, roles=roles)
+    agent = (
+        ContractedAgent.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
+    )
+    if agent is not None:
+        return Asker(Requester.CONTRACTED_AGENT, agent=agent)
+    own = Patron.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
+    if own is None:
+        return Asker(Requester.THIRD_PARTY)
+    if subject is not None and own.pk == subject.pk:
+        return Asker(Requester.ACCOUNT_HOLDER, patron=own, identified=True)
+    # A patron reading someone else's record can only be claiming to be the
+    # adult listed on a minor's account; the facts decide whether they are.
+    return Asker(Requester.RESPONSIBLE_ADULT, patron=own, identified=True)
+
+
+def _holds_patron_grant(user_id: int | None, patron: Patron, codename: str) -> bool:
+    if user_id is None:
+        return False
+    return PatronUserObjectPermission.objects.filter(
+        user_id=user_id, content_object_id=patron.pk, permission__codename=codename
+    ).exists()
+
+
+def _facts(
+    *,
+    actor: Any,
+    asker: Asker,
+    patron: Patron,
+    category: DataCategory,
+    purpose: Purpose,
+    now: datetime.datetime,
+) -> Facts:
+    today = timezone.localdate(now)
+    listed = False
+    if asker.requester is Requester.RESPONSIBLE_ADULT:
+        if asker.responsible_adult is not None:
+            listed = asker.responsible_adult.minor_id == patron.pk
+        elif asker.patron is not None:
+            listed = ResponsibleAdult.objects.filter(
+                minor_id=patron.pk, adult_id=asker.patron.pk
+            ).exists()
+    order = asker.legal_order
+    order_in_scope = bool(
+        order is not None
+        and purpose is Purpose.LEGAL_ORDER
+        and order.is_in_force(now)
+        and order.covers_category(category)
+        and order.patrons.filter(pk=patron.pk).exists()
+        # The staff member releasing must be one the order's grants name.
+        and _holds_patron_grant(getattr(actor, "pk", None), patron, "disclose_under_order")
+    )
+    agent = asker.agent
+    contract_in_scope = bool(
+        agent is not None
+        and agent.is_under_contract(today)
+        and category in agent.categories
+        and _holds_patron_grant(agent.user_id, patron, "disclose_as_agent")
+    )
+    consent_in_scope = bool(
+        asker.recipient
+        and Consent.objects.filter(
+            patron_id=patron.pk,
+            recipient__iexact=asker.recipient.strip(),
+            category=category,
+            withdrawn_at__isnull=True,
+        ).exists()
+    )
+    return Facts(
+        identity_verified=asker.identified,
+        listed_adult=listed,
+        subject_is_minor=patron.is_minor_on(today),
+        staff_roles=asker.roles,
+        legal_order_in_scope=order_in_scope,
+        contract_in_scope=contract_in_scope,
+        consent_in_scope=consent_in_scope,
+        emergency=asker.emergency,
+        incident_in_scope=asker.incident_in_scope,
+    )
+
+
+def _decision_for_unknown(asker: Asker, category: DataCategory, purpose: Purpose) -> Decision:
+    """Decide as if the patron existed but nothing tied them to the asker.
+
+    So a refusal reads the same whether or not the card number exists; only a
+    requester the policy would serve anyway (staff in their operation) learns
+    that there is no such record.
+    """
+    facts = Facts(
+        identity_verified=asker.identified, staff_roles=asker.roles, emergency=asker.emergency
+    )
+    decision = decide(Request(asker.requester, category, purpose, facts))
+    if decision.allowed:
+        return Decision(False, "CONF-1", "no such patron", NOT_FOUND_MESSAGE)
+    return decision
+
+
+def _entry(
+    *,
+    actor: Any,
+    patron_id: int | None,
+    category: DataCategory,
+    purpose: Purpose,
+    decision: Decision,
+    asker: Asker,
+) -> AuditEntry:
+    details: dict[str, Any] = {"requester": asker.requester.value, "basis": decision.basis}
+    if asker.legal_order is not None:
+        details["legal_order"] = asker.legal_order.pk
+    if asker.agent is not None:
+        details["agent"] = asker.agent.pk
+    details.update(asker.extra)
+    return AuditEntry(
+        content_type=ContentType.objects.get_for_model(Patron),
+        object_pk=str(patron_id) if patron_id is not None else UNKNOWN_PATRON,
+        object_id=patron_id,
+        action=AuditEntry.Action.ACCESS,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        category=category.value,
+        purpose=purpose.value,
+        clause=decision.clause,
+        decision="allowed" if decision.allowed else "refused",
+        additional_data=details,
+    )
+
+
+def disclose(
+    *,
+    actor: Any,
+    asker: Asker,
+    patron: Patron | None,
+    category: DataCategory,
+    purpose: Purpose,
+) -> Decision:
+    """Decide one read of one patron's data, log it, and raise Refused unless it is allowed."""
+    now = timezone.now()
+    if patron is None:
+        decision = _decision_for_unknown(asker, category, purpose)
+    else:
+        facts = _facts(
+            actor=actor, asker=asker, patron=patron, category=category, purpose=purpose, now=now
+        )
+        decision = decide(Request(asker.requester, category, purpose, facts))
+    entry = _entry(
+        actor=actor,
+        patron_id=patron.pk if patron else None,
+        category=category,
+        purpose=purpose,
+        decision=decision,
+        asker=asker,
+    )
+    entry.save()
+    if not decision.allowed:
+        raise Refused(decision)
+    return decision
+
+
+def read(user: Any, patron: Patron | None, category: DataCategory, purpose: Purpose) -> Decision:
+    """Decide and log a logged-in user's own read of a patron's data (portal, staff operation)."""
+    return disclose(
+        actor=user,
+        asker=asker_for_user(user, patron),
+        patron=patron,
+        category=category,
+        purpose=purpose,
+    )
+
+
+def find_patron(
+    user: Any,
+    *,
+    category: DataCategory,
+    purpose: Purpose,
+    pk: int | str | None = None,
+    card_number: str | None = None,
+) -> Patron:
+    """Return the patron asked for, read through the gate; Refused if absent or not allowed."""
+    key = str(pk if pk is not None else card_number or "").strip()
+    patron = None
+    if key and (pk is None or key.isdigit()):
+        lookup = {"pk": int(key)} if pk is not None else {"card_number": key}
+        patron = Patron.objects.select_related("home_branch").filter(**lookup).first()
+    read(user, patron, category, purpose)
+    assert patron is not None  # read() raised otherwise
+    return patron
+
+
+def record_list_read(
+    user: Any, patron_ids: Iterable[int], category: DataCategory, purpose: Purpose
+) -> None:
+    """Log one allowed read per patron shown on a list page, in one append.
+
+    Callers list patrons from `scoped_patrons`, whose query already holds only
+    what the policy allows; this records that each one was seen.
+    """
+    asker = asker_for_user(user, None)
+    decision = Decision(True, _list_clause(asker, purpose), "listed within the actor's scope", "")
+    audit.chain_append_many(
+        [
+            _entry(
+                actor=user,
+                patron_id=patron_id,
+                category=category,
+                purpose=purpose,
+                decision=decision,
+                asker=asker,
+            )
+            for patron_id in patron_ids
+        ]
+    )
+
+
+def _list_clause(asker: Asker, purpose: Purpose) -> str:
+    if asker.requester is Requester.STAFF:
+        return "CONF-3"
+    if asker.requester is Requester.CONTRACTED_AGENT:
+        return "CONF-7"
+    if purpose is Purpose.LEGAL_ORDER:
+        return "CONF-5"
+    return "CONF-4"
+
+
+def scoped_patrons(user: Any, category: DataCategory, purpose: Purpose) -> QuerySet[Patron]:
+    """Return, as one query, the patrons whose `category` data this user may read for `purpose`.
+
+    Each branch puts the facts the engine needs into the query's filter and
+    asks the engine once whether those facts allow the read.
+    """
+    patrons = Patron.objects.all()
+    if user is None or not user.is_authenticated:
+        return patrons.none()
+    asker = asker_for_user(user, None)
+    now = timezone.now()
+
+    if asker.requester is Requester.STAFF:
+        if purpose is Purpose.LEGAL_ORDER:
+            orders = [
+                order.pk
+                for order in LegalOrder.objects.in_force(now)
+                if order.covers_category(category)
+            ]
+            return patrons.filter(
+                legal_orders__in=orders,
+                patronuserobjectpermission__user_id=user.pk,
+                patronuserobjectpermission__permission__codename="disclose_under_order",
+            ).distinct()
+        if staff_operation_allows(asker.roles, category, purpose):
+            return patrons
+        return patrons.none()
+
+    if asker.requester is Requester.CONTRACTED_AGENT:
+        agent = asker.agent
+        assert agent is not None
+        facts = Facts(
+            contract_in_scope=agent.is_under_contract(timezone.localdate(now))
+            and category in agent.categories
+        )
+        if not decide(Request(Requester.CONTRACTED_AGENT, category, purpose, facts)).allowed:
+            return patrons.none()
+        return patrons.filter(
+            patronuserobjectpermission__user_id=user.pk,
+            patronuserobjectpermission__permission__codename="disclose_as_agent",
+        )
+
+    own = Patron.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+    if own is None:
+        return patrons.none()
+    scope = Q(pk__in=[])
+    if decide(
+        Request(Requester.ACCOUNT_HOLDER, category, purpose, Facts(identity_verified=True))
+    ).allowed:
+        scope |= Q(pk=own)
+    guardian_facts = Facts(identity_verified=True, listed_adult=True, subject_is_minor=True)
+    if decide(Request(Requester.RESPONSIBLE_ADULT, category, purpose, guardian_facts)).allowed:
+        minors = Patron.objects.minors(timezone.localdate(now))
+        scope |= Q(pk__in=minors.filter(responsible_adults__adult_id=own).values("pk"))
+    return patrons.filter(scope)
+
+
+def restrict_to_readable(
+    queryset: QuerySet[Any],
+    *,
+    patron_path: str,
+    user: Any,
+    category: DataCategory,
+    purpose: Purpose,
+) -> QuerySet[Any]:
+    """Narrow a queryset of patrons (patron_path "") or of their records to what `user` may read."""
+    allowed = scoped_patrons(user, category, purpose)
+    if allowed.query.is_empty():
+        return queryset.none()
+    if not allowed.query.where.children:  # every patron: add no filter at all
+        return queryset
+    lookup = f"{patron_path}__in" if patron_path else "pk__in"
+    return queryset.filter(**{lookup: allowed.values("pk")})

@@ -1,0 +1,65 @@
+"""The admin's way to patron data: the same gate as every other page (CONF-1, CONF-3)."""
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from patrons.models import Patron
+from privacy import access
+from privacy.policy import DataCategory, Purpose
+
+
+class GatedAdminMixin:
+    """Scope a ModelAdmin's queryset, gate each object it opens and log what its lists show."""
+
+    gate_category: DataCategory = DataCategory.IDENTITY
+    gate_purpose: Purpose = Purpose.REGISTRATION
+    gate_patron_path: str = ""  # "" when the model is Patron itself
+
+    def _patron_id(self, obj: Model) -> int | None:
+        if not self.gate_patron_path:
+            return obj.pk
+        return getattr(obj, f"{self.gate_patron_path}_id", None)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)  # type: ignore[misc]
+        return access.restrict_to_readable(
+            queryset,
+            patron_path=self.gate_patron_path,
+            user=request.user,
+            category=self.gate_category,
+            purpose=self.gate_purpose,
+        )
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        # Look the object up unscoped so the gate, not the queryset, decides:
+        # a refusal then names the patron in the audit trail, and the answer
+        # (not found) is the same as for an id that does not exist.
+        field = (
+            self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+        )  # type: ignore[attr-defined]
+        try:
+            obj = self.model._default_manager.get(**{field.name: field.to_python(object_id)})  # type: ignore[attr-defined]
+        except (ObjectDoesNotExist, ValidationError, ValueError):
+            obj = None
+        patron_id = self._patron_id(obj) if obj is not None else None
+        patron = None
+        if patron_id is not None:
+            patron = obj if not self.gate_patron_path else Patron.objects.get(pk=patron_id)
+        access.read(request.user, patron, self.gate_category, self.gate_purpose)
+        return obj
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        response = super().changelist_view(request, extra_context)  # type: ignore[misc]
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            ids = [self._patron_id(obj) for obj in changelist.result_list]
+            access.record_list_read(
+                request.user,
+                [pk for pk in ids if pk is not None],
+                self.gate_category,
+                self.gate_purpose,
+            )
+        return response

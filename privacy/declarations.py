@@ -1,0 +1,42 @@
+"""Every view says what it serves; the middleware refuses any view that does not.
+
+`@public` marks a page with no patron data (home, login, health check).
+`@serves_patron_data` marks a page that reads patron data, always through the
+gate (privacy.access); its responses are never cached.
+"""
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, TypeVar
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+ATTRIBUTE = "privacy_declaration"
+
+
+class Declaration(Enum):
+    PUBLIC = "public"
+    PATRON_DATA = "patron_data"
+
+
+def _declare(view: V, declaration: Declaration) -> V:
+    setattr(view, ATTRIBUTE, declaration)
+    return view
+
+
+def public(view: V) -> V:
+    """Declare a view that serves no patron data."""
+    return _declare(view, Declaration.PUBLIC)
+
+
+def serves_patron_data(view: V) -> V:
+    """Declare a view that reads patron data through the gate."""
+    return _declare(view, Declaration.PATRON_DATA)
+
+
+def declaration_of(view: Any) -> Declaration | None:
+    """Return how a view (function, class-based view or admin view) was declared, if at all."""
+    found = getattr(view, ATTRIBUTE, None)
+    if found is None and hasattr(view, "view_class"):
+        found = getattr(view.view_class, ATTRIBUTE, None)
+    return found

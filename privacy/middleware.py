@@ -1,0 +1,49 @@
+"""The privacy middleware: fail closed, never cache patron data, answer refusals as "not found"."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.template import loader
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+from privacy.access import Refused
+from privacy.declarations import Declaration, declaration_of
+
+
+def not_found_response(request: HttpRequest) -> HttpResponse:
+    """Return the one answer for a missing record and a refused one (CONF-1)."""
+    body = loader.render_to_string("404.html", request=request)
+    response = HttpResponseNotFound(body)
+    add_never_cache_headers(response)
+    return response
+
+
+class PrivacyMiddleware:
+    """Refuse undeclared views; mark patron-data responses no-store; turn Refused into 404."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if getattr(request, "serves_patron_data", False) or isinstance(
+            response, HttpResponseNotFound
+        ):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        declaration = declaration_of(view)
+        if declaration is None:
+            # A view nobody declared might serve patron data without the gate.
+            return not_found_response(request)
+        request.serves_patron_data = declaration is Declaration.PATRON_DATA  # type: ignore[attr-defined]
+        return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Refused):
+            return not_found_response(request)
+        return None
