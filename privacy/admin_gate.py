@@ -17,6 +17,7 @@ class GatedAdminMixin:
     gate_category: DataCategory = DataCategory.IDENTITY
     gate_purpose: Purpose = Purpose.REGISTRATION
     gate_patron_path: str = ""  # "" when the model is Patron itself
+    model: type[Model]  # provided by ModelAdmin
 
     def _patron_id(self, obj: Model) -> int | None:
         if not self.gate_patron_path:
@@ -37,11 +38,10 @@ class GatedAdminMixin:
         # Look the object up unscoped so the gate, not the queryset, decides:
         # a refusal then names the patron in the audit trail, and the answer
         # (not found) is the same as for an id that does not exist.
-        field = (
-            self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
-        )  # type: ignore[attr-defined]
+        model = self.model
+        field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
         try:
-            obj = self.model._default_manager.get(**{field.name: field.to_python(object_id)})  # type: ignore[attr-defined]
+            obj = model._default_manager.get(**{field.name: field.to_python(object_id)})
         except (ObjectDoesNotExist, ValidationError, ValueError):
             obj = None
         patron_id = self._patron_id(obj) if obj is not None else None
