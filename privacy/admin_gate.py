@@ -39,15 +39,15 @@ class GatedAdminMixin:
         # a refusal then names the patron in the audit trail, and the answer
         # (not found) is the same as for an id that does not exist.
         model = self.model
-        field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+        field: Any = model._meta.pk if from_field is None else model._meta.get_field(from_field)
         try:
             obj = model._default_manager.get(**{field.name: field.to_python(object_id)})
         except (ObjectDoesNotExist, ValidationError, ValueError):
             obj = None
         patron_id = self._patron_id(obj) if obj is not None else None
-        patron = None
+        patron: Patron | None = None
         if patron_id is not None:
-            patron = obj if not self.gate_patron_path else Patron.objects.get(pk=patron_id)
+            patron = obj if isinstance(obj, Patron) else Patron.objects.get(pk=patron_id)
         access.read(request.user, patron, self.gate_category, self.gate_purpose)
         return obj
 
