@@ -106,7 +106,7 @@ def _normalise(entry: "AuditEntry") -> None:
             entry.remote_addr = None
     if entry.actor_id is not None and not entry.actor_name:
         entry.actor_name = entry.actor.get_username() if entry.actor else ""
-    if entry.content_type_id and entry.object_pk:
+    if entry.content_type_id and entry.object_pk and str(entry.object_pk) != "-":
         # Entries name objects by id only: an object's own text (a name, a
         # title) would outlive the object in an append-only table.
         content_type = ContentType.objects.get_for_id(entry.content_type_id)
@@ -224,3 +224,32 @@ def verify_chain(*, progress: Callable[[int], None] | None = None) -> ChainRepor
         if progress and checked % 10000 == 0:
             progress(checked)
     return ChainReport(checked, expected_seq - 1, expected_prev, None)
+
+
+def record_summary(
+    *,
+    model: type[Any],
+    action: int,
+    count: int,
+    reason: str,
+    clause: str = "",
+    actor: Any = None,
+    details: dict[str, Any] | None = None,
+) -> "AuditEntry":
+    """Append one entry for a bulk update or delete that django-auditlog does not see.
+
+    It says what kind of record, how many and why; never which patrons.
+    """
+    from privacy.models import AuditEntry
+
+    entry = AuditEntry(
+        content_type=ContentType.objects.get_for_model(model),
+        object_pk="-",
+        object_repr=f"{model._meta.verbose_name_plural}",
+        action=action,
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        clause=clause,
+        additional_data={"bulk": True, "count": count, "reason": reason, **(details or {})},
+    )
+    entry.save()
+    return entry

@@ -79,3 +79,16 @@ def test_the_verifier_finds_an_altered_entry():
     report = verify_chain()
     assert report.first_break.seq == 2
     assert "altered" in report.first_break.problem
+
+
+def test_a_bulk_summary_says_what_and_how_many_but_not_who():
+    from privacy.audit import record_summary
+
+    PatronFactory.create_batch(2)
+    entry = record_summary(
+        model=Patron, action=AuditEntry.Action.DELETE, count=2, reason="retention"
+    )
+    entry.refresh_from_db()
+    assert entry.additional_data == {"bulk": True, "count": 2, "reason": "retention"}
+    assert entry.object_pk == "-" and entry.object_repr == "patrons"
+    assert verify_chain().intact
