@@ -1,10 +1,14 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from library import views
+from privacy.urls import agent_urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("staff/", views.staff_home, name="staff_home"),
     path("staff/admin/", admin.site.urls),
+    path("staff/privacy/", include("privacy.urls")),
+    path("agent/", include((agent_urlpatterns, "agent"))),
 ]

@@ -2,7 +2,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from privacy.declarations import public
+from library.decorators import role_required
+from library.roles import Role, roles_of
+from privacy.declarations import public, serves_patron_data
 
 
 @public
@@ -16,3 +18,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@serves_patron_data
+@role_required(*Role)
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """List the staff pages this user's roles work in."""
+    return render(request, "library/staff_home.html", {"roles": roles_of(request.user)})

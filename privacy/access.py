@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -38,6 +39,15 @@ from privacy.policy import (
 
 NOT_FOUND_MESSAGE = "No matching record was found."
 UNKNOWN_PATRON = "-"
+
+
+class GateInsideTransaction(RuntimeError):
+    """A refusal raised inside a caller's transaction would roll back its own audit entry."""
+
+
+def _inside_caller_transaction() -> bool:
+    # Test cases wrap each test in atomic blocks of their own; those do not count.
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
 class Refused(Exception):
@@ -111,16 +121,22 @@ def _facts(
             listed = ResponsibleAdult.objects.filter(
                 minor_id=patron.pk, adult_id=asker.patron.pk
             ).exists()
-    order = asker.legal_order
-    order_in_scope = bool(
-        order is not None
-        and purpose is Purpose.LEGAL_ORDER
-        and order.is_in_force(now)
-        and order.covers_category(category)
-        and order.patrons.filter(pk=patron.pk).exists()
-        # The staff member releasing must be one the order's grants name.
-        and _holds_patron_grant(getattr(actor, "pk", None), patron, "disclose_under_order")
-    )
+    order_in_scope = False
+    if asker.legal_order is not None and purpose is Purpose.LEGAL_ORDER:
+        # Read the order afresh: whoever built the asker may hold a stale copy
+        # of an order the director has since closed.
+        categories = (
+            LegalOrder.objects.in_force(now)
+            .filter(pk=asker.legal_order.pk, patrons=patron.pk)
+            .values_list("categories", flat=True)
+            .first()
+        )
+        order_in_scope = bool(
+            categories
+            and category in categories
+            # The staff member releasing must be one the order's grants name.
+            and _holds_patron_grant(getattr(actor, "pk", None), patron, "disclose_under_order")
+        )
     agent = asker.agent
     contract_in_scope = bool(
         agent is not None
@@ -220,9 +236,41 @@ def disclose(
         decision=decision,
         asker=asker,
     )
+    if not decision.allowed and _inside_caller_transaction():
+        # Ask the gate before opening a write transaction: the refusal's entry
+        # must outlive the rollback that the exception causes (CONF-1).
+        raise GateInsideTransaction("Call the gate before transaction.atomic, not inside it.")
     entry.save()
     if not decision.allowed:
         raise Refused(decision)
+    return decision
+
+
+def advise(*, actor: Any, asker: Asker, category: DataCategory, purpose: Purpose) -> Decision:
+    """Decide and log a question that names no patron record (presence, watch requests).
+
+    The answer is guidance for staff, never data, so a refusal raises nothing.
+    """
+    decision = decide(
+        Request(
+            asker.requester,
+            category,
+            purpose,
+            Facts(
+                identity_verified=asker.identified,
+                staff_roles=asker.roles,
+                emergency=asker.emergency,
+            ),
+        )
+    )
+    _entry(
+        actor=actor,
+        patron_id=None,
+        category=category,
+        purpose=purpose,
+        decision=decision,
+        asker=asker,
+    ).save()
     return decision
 
 

@@ -39,6 +39,10 @@ class GatedAdminMixin:
         # a refusal then names the patron in the audit trail, and the answer
         # (not found) is the same as for an id that does not exist.
         model = self.model
+        cache_key = (model._meta.label, str(object_id))
+        cached = getattr(request, "_gated_object", None)
+        if cached is not None and cached[0] == cache_key:
+            return cached[1]  # already read through the gate during this request
         field: Any = model._meta.pk if from_field is None else model._meta.get_field(from_field)
         try:
             obj = model._default_manager.get(**{field.name: field.to_python(object_id)})
@@ -49,7 +53,27 @@ class GatedAdminMixin:
         if patron_id is not None:
             patron = obj if isinstance(obj, Patron) else Patron.objects.get(pk=patron_id)
         access.read(request.user, patron, self.gate_category, self.gate_purpose)
+        request._gated_object = (cache_key, obj)  # type: ignore[attr-defined]
         return obj
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
+        # The admin saves inside transaction.atomic; ask the gate before that, so
+        # a refusal's audit entry is not rolled back with the exception.
+        if object_id is not None and request.method == "POST":
+            self.get_object(request, object_id)
+        return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        self.get_object(request, object_id)
+        return super().delete_view(request, object_id, extra_context)  # type: ignore[misc]
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         response = super().changelist_view(request, extra_context)  # type: ignore[misc]

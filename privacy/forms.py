@@ -1,0 +1,189 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from patrons.models import IdentityCheck
+from privacy.models import Inquiry, LegalOrder
+from privacy.policy import DataCategory, Requester
+
+PROTECTED_CHOICES = [(c.value, c.label) for c in DataCategory if c.is_protected]
+CARD_NUMBERS_HELP = "One card number per line, as the order names them."
+BAD_CARD_LIST = "Enter card numbers of digits only, one per line."
+DATES_REVERSED = "The end of the records' date range must not be before its start."
+EXPIRY_IN_PAST = "The expiry must be in the future."
+
+
+class CardNumberField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("label", "Card number")
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
+
+
+class LegalOrderForm(forms.Form):
+    kind = forms.ChoiceField(choices=LegalOrder.Kind.choices)
+    issuing_authority = forms.CharField(max_length=200, label="Issuing court or authority")
+    requesting_agency = forms.CharField(max_length=200)
+    case_number = forms.CharField(max_length=100)
+    document = forms.FileField(required=False, help_text="A scan of the order (PDF).")
+    card_numbers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), help_text=CARD_NUMBERS_HELP
+    )
+    categories = forms.MultipleChoiceField(
+        choices=PROTECTED_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    records_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    records_until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    expires_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    patron_may_be_told = forms.BooleanField(
+        required=False, initial=True, label="The order allows telling the patron"
+    )
+
+    def clean_card_numbers(self) -> list[str]:
+        numbers = [
+            line.strip() for line in self.cleaned_data["card_numbers"].splitlines() if line.strip()
+        ]
+        if not numbers or not all(number.isdigit() and len(number) <= 20 for number in numbers):
+            raise forms.ValidationError(BAD_CARD_LIST)
+        return sorted(set(numbers))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("records_from"), data.get("records_until")
+        if start and end and end < start:
+            self.add_error("records_until", DATES_REVERSED)
+        expires = data.get("expires_at")
+        if expires and expires <= timezone.now():
+            self.add_error("expires_at", EXPIRY_IN_PAST)
+        return data
+
+
+class OrderDecisionForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+
+class OrderWorkerForm(forms.Form):
+    worker = forms.ModelChoiceField(queryset=User.objects.filter(is_staff=True, is_active=True))
+
+
+class ReleaseForm(forms.Form):
+    patron = forms.TypedChoiceField(coerce=int, label="Patron in the order's scope")
+    category = forms.ChoiceField(choices=PROTECTED_CHOICES)
+    note = forms.CharField(max_length=2000, required=False)
+
+    def __init__(self, *args: Any, order: LegalOrder, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        patron_field = self.fields["patron"]
+        category_field = self.fields["category"]
+        assert isinstance(patron_field, forms.ChoiceField)
+        assert isinstance(category_field, forms.ChoiceField)
+        patron_field.choices = [(p.pk, p.card_number) for p in order.patrons.all()]
+        category_field.choices = [c for c in PROTECTED_CHOICES if c[0] in order.categories]
+
+
+class AgentForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    purpose = forms.CharField(max_length=255)
+    categories = forms.MultipleChoiceField(
+        choices=[c for c in PROTECTED_CHOICES if c[0] != DataCategory.READING_HISTORY],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    contract_start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    contract_end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    username = forms.CharField(max_length=150, label="Login name for the agent")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("contract_start"), data.get("contract_end")
+        if start and end and end < start:
+            self.add_error("contract_end", DATES_REVERSED)
+        return data
+
+
+class CardForm(forms.Form):
+    card_number = CardNumberField()
+
+
+class ConsentForm(forms.Form):
+    recipient = forms.CharField(max_length=200)
+    category = forms.ChoiceField(
+        choices=[c for c in PROTECTED_CHOICES if c[0] != DataCategory.READING_HISTORY]
+    )
+    purpose = forms.CharField(max_length=255)
+    document_kind = forms.ChoiceField(
+        choices=IdentityCheck.Document.choices, label="Identification the patron showed"
+    )
+
+
+DESK_REQUESTERS = [
+    (Requester.ACCOUNT_HOLDER.value, "The account holder"),
+    (Requester.RESPONSIBLE_ADULT.value, "A parent or guardian of a minor"),
+    (Requester.LAW_ENFORCEMENT.value, "A law enforcement officer"),
+    (Requester.OTHER_PATRON.value, "Another patron or member of the public"),
+    (Requester.THIRD_PARTY.value, "A business, agency or the press"),
+    (Requester.OPEN_RECORDS.value, "Someone making an open-records request"),
+]
+NEEDS_CARD = "Enter the card number of the patron they are asking about."
+NEEDS_ADULT = "Enter the adult's own card number, or their name as listed on the child's account."
+
+
+class InquiryForm(forms.Form):
+    requester = forms.ChoiceField(choices=DESK_REQUESTERS, label="Who is asking?")
+    kind = forms.ChoiceField(choices=Inquiry.Kind.choices, label="What are they asking?")
+    card_number = CardNumberField(required=False, label="Card number of the patron asked about")
+    category = forms.ChoiceField(
+        choices=PROTECTED_CHOICES,
+        required=False,
+        initial=DataCategory.CIRCULATION,
+        label="Which account information",
+    )
+    identification_seen = forms.BooleanField(
+        required=False, label="I have seen their photo identification"
+    )
+    document_kind = forms.ChoiceField(
+        choices=[("", "—"), *IdentityCheck.Document.choices],
+        required=False,
+        label="Kind of identification",
+    )
+    adult_card_number = CardNumberField(
+        required=False, label="The adult's own card number (if a patron)"
+    )
+    adult_name = forms.CharField(
+        max_length=200, required=False, label="The adult's name (if not a patron)"
+    )
+    legal_order = forms.ModelChoiceField(
+        queryset=LegalOrder.objects.none(),
+        required=False,
+        label="Court order or subpoena presented",
+    )
+    recipient = forms.CharField(
+        max_length=200, required=False, label="Their organisation (for consent)"
+    )
+
+    ACCOUNT_KINDS = {Inquiry.Kind.ACCOUNT_DATA, Inquiry.Kind.COMPUTER_USE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        order_field = self.fields["legal_order"]
+        assert isinstance(order_field, forms.ModelChoiceField)
+        order_field.queryset = LegalOrder.objects.in_force()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, requester = data.get("kind"), data.get("requester")
+        if kind in self.ACCOUNT_KINDS and not data.get("card_number"):
+            self.add_error("card_number", NEEDS_CARD)
+        if (
+            kind in self.ACCOUNT_KINDS
+            and requester == Requester.RESPONSIBLE_ADULT
+            and not (data.get("adult_card_number") or data.get("adult_name"))
+        ):
+            self.add_error("adult_card_number", NEEDS_ADULT)
+        if data.get("identification_seen") and not data.get("document_kind"):
+            data["document_kind"] = IdentityCheck.Document.OTHER
+        return data

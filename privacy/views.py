@@ -1,0 +1,347 @@
+"""Staff pages of the privacy app: legal orders, agents, consents, the inquiry desk.
+
+Views are thin: they check the role, call a service or selector, and render.
+Every patron read inside goes through the gate (privacy.access).
+"""
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from library.decorators import AuthenticatedRequest, role_required
+from library.roles import Role, roles_of
+from patrons.models import Consent
+from privacy import access, forms, selectors, services
+from privacy.declarations import serves_patron_data
+from privacy.middleware import not_found_response
+from privacy.models import ContractedAgent, LegalOrder
+from privacy.policy import DataCategory, Purpose
+
+DESK_ROLES = (
+    Role.CIRCULATION,
+    Role.REFERENCE,
+    Role.PERSON_IN_CHARGE,
+    Role.SECURITY_GUARD,
+    Role.DIRECTOR,
+)
+REGISTRATION_ROLES = (Role.CIRCULATION, Role.PERSON_IN_CHARGE, Role.DIRECTOR)
+UNKNOWN_CARDS = "No patron has these card numbers: {}."
+
+
+def _errors_to_form(form: Any, error: ValidationError) -> None:
+    for message in error.messages:
+        form.add_error(None, message)
+
+
+def _order_for(request: AuthenticatedRequest, pk: int) -> LegalOrder:
+    """Return an order the user may see; anyone else gets the same 404 as a missing one."""
+    return get_object_or_404(selectors.legal_orders_for(request.user), pk=pk)
+
+
+@serves_patron_data
+@role_required(*Role)
+def order_list(request: AuthenticatedRequest) -> HttpResponse:
+    """List the orders a user may see; the director also sees the queue awaiting review."""
+    is_director = Role.DIRECTOR in roles_of(request.user)
+    context = {
+        "orders": selectors.legal_orders_for(request.user)[:200],
+        "queue": selectors.legal_order_queue() if is_director else [],
+        "is_director": is_director,
+    }
+    return render(request, "privacy/order_list.html", context)
+
+
+@serves_patron_data
+@role_required(Role.DIRECTOR)
+def order_create(request: AuthenticatedRequest) -> HttpResponse:
+    form = forms.LegalOrderForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        patrons, unknown = [], []
+        for number in data["card_numbers"]:
+            try:
+                patrons.append(
+                    access.find_patron(
+                        request.user,
+                        card_number=number,
+                        category=DataCategory.IDENTITY,
+                        purpose=Purpose.REGISTRATION,
+                    )
+                )
+            except access.Refused:
+                unknown.append(number)
+        if unknown:
+            form.add_error("card_numbers", UNKNOWN_CARDS.format(", ".join(unknown)))
+        else:
+            try:
+                order = services.legal_order_receive(
+                    received_by=request.user,
+                    kind=data["kind"],
+                    issuing_authority=data["issuing_authority"],
+                    requesting_agency=data["requesting_agency"],
+                    case_number=data["case_number"],
+                    patrons=patrons,
+                    categories=data["categories"],
+                    records_from=data["records_from"],
+                    records_until=data["records_until"],
+                    expires_at=data["expires_at"],
+                    patron_may_be_told=data["patron_may_be_told"],
+                    document=data["document"],
+                )
+            except ValidationError as error:
+                _errors_to_form(form, error)
+            else:
+                messages.success(
+                    request, "Order recorded. It releases nothing until you mark it valid."
+                )
+                return redirect("privacy:order_detail", pk=order.pk)
+    return render(request, "privacy/order_form.html", {"form": form})
+
+
+@serves_patron_data
+@role_required(*Role)
+def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk)
+    scope = list(order.patrons.order_by("card_number"))
+    access.record_list_read(
+        request.user, [p.pk for p in scope], DataCategory.IDENTITY, Purpose.LEGAL_ORDER
+    )
+    context = {
+        "order": order,
+        "scope": scope,
+        "releases": selectors.releases_of(order),
+        "is_director": Role.DIRECTOR in roles_of(request.user),
+        "in_force": order.is_in_force(),
+        "decision_form": forms.OrderDecisionForm(),
+        "worker_form": forms.OrderWorkerForm(),
+        "release_form": forms.ReleaseForm(order=order),
+        "categories": [DataCategory(c).label for c in order.categories],
+    }
+    return render(request, "privacy/order_detail.html", context)
+
+
+@serves_patron_data
+@require_POST
+@role_required(Role.DIRECTOR)
+def order_decide(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
+    order = _order_for(request, pk)
+    note = forms.OrderDecisionForm(request.POST)
+    note_text = note.cleaned_data["note"] if note.is_valid() else ""
+    steps = {
+        "review": lambda: services.legal_order_start_review(order=order, reviewer=request.user),
+        "validate": lambda: services.legal_order_validate(
+            order=order, director=request.user, note=note_text
+        ),
+        "reject": lambda: services.legal_order_close(
+            order=order, director=request.user, status=LegalOrder.Status.REJECTED, note=note_text
+        ),
+        "fulfil": lambda: services.legal_order_close(
+            order=order, director=request.user, status=LegalOrder.Status.FULFILLED, note=note_text
+        ),
+    }
+    if action not in steps:
+        return not_found_response(request)
+    try:
+        steps[action]()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The order's status was updated.")
+    return redirect("privacy:order_detail", pk=order.pk)
+
+
+@serves_patron_data
+@require_POST
+@role_required(Role.DIRECTOR)
+def order_add_worker(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk)
+    form = forms.OrderWorkerForm(request.POST)
+    if form.is_valid():
+        services.legal_order_add_worker(
+            order=order, director=request.user, worker=form.cleaned_data["worker"]
+        )
+        messages.success(request, "Staff member added to the order.")
+    else:
+        messages.error(request, "Choose a staff member.")
+    return redirect("privacy:order_detail", pk=order.pk)
+
+
+@serves_patron_data
+@require_POST
+@role_required(*Role)
+def order_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    order = _order_for(request, pk)
+    form = forms.ReleaseForm(request.POST, order=order)
+    if not form.is_valid():
+        messages.error(request, "Choose a patron and a category inside the order's scope.")
+        return redirect("privacy:order_detail", pk=order.pk)
+    patron = order.patrons.filter(pk=form.cleaned_data["patron"]).first()
+    if patron is None:
+        return not_found_response(request)
+    _, payload, _ = services.legal_order_release(
+        order=order,
+        actor=request.user,
+        patron=patron,
+        category=DataCategory(form.cleaned_data["category"]),
+        note=form.cleaned_data["note"],
+    )
+    response = HttpResponse(json.dumps(payload, indent=2), content_type="application/json")
+    response["Content-Disposition"] = (
+        f'attachment; filename="release-{payload["release"]["id"]}.json"'
+    )
+    return response
+
+
+@serves_patron_data
+@role_required(Role.DIRECTOR)
+def agent_list(request: AuthenticatedRequest) -> HttpResponse:
+    form = forms.AgentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agent = services.agent_register(director=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Agent recorded. Set its password in the staff admin.")
+            return redirect("privacy:agent_detail", pk=agent.pk)
+    return render(request, "privacy/agent_list.html", {"agents": selectors.agents(), "form": form})
+
+
+@serves_patron_data
+@role_required(Role.DIRECTOR)
+def agent_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    agent = get_object_or_404(ContractedAgent, pk=pk)
+    form = forms.CardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patron = access.find_patron(
+                request.user,
+                card_number=form.cleaned_data["card_number"],
+                category=DataCategory.IDENTITY,
+                purpose=Purpose.REGISTRATION,
+            )
+        except access.Refused as refused:
+            form.add_error("card_number", refused.decision.message)
+        else:
+            if request.POST.get("action") == "unassign":
+                services.agent_unassign(agent=agent, patron=patron, director=request.user)
+                messages.success(request, "Account taken away from the agent.")
+            else:
+                services.agent_assign(agent=agent, patron=patron, director=request.user)
+                messages.success(request, "Account assigned to the agent.")
+            return redirect("privacy:agent_detail", pk=agent.pk)
+    assigned = list(selectors.agent_assigned_patrons(agent)[:500])
+    access.record_list_read(
+        request.user, [p.pk for p in assigned], DataCategory.IDENTITY, Purpose.REGISTRATION
+    )
+    return render(
+        request, "privacy/agent_detail.html", {"agent": agent, "assigned": assigned, "form": form}
+    )
+
+
+def _is_agent(request: HttpRequest) -> bool:
+    return (
+        request.user.is_authenticated
+        and ContractedAgent.objects.filter(user_id=request.user.pk).exists()
+    )
+
+
+@serves_patron_data
+def agent_accounts(request: HttpRequest) -> HttpResponse:
+    if not _is_agent(request):
+        return not_found_response(request)
+    patrons = list(
+        access.scoped_patrons(request.user, DataCategory.IDENTITY, Purpose.CONTRACT)[:500]
+    )
+    access.record_list_read(
+        request.user, [p.pk for p in patrons], DataCategory.IDENTITY, Purpose.CONTRACT
+    )
+    return render(request, "privacy/agent_accounts.html", {"patrons": patrons})
+
+
+@serves_patron_data
+def agent_account(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _is_agent(request):
+        return not_found_response(request)
+    patron = access.find_patron(
+        request.user, pk=pk, category=DataCategory.CIRCULATION, purpose=Purpose.CONTRACT
+    )
+    summary = selectors.patron_summary(patron, DataCategory.CIRCULATION)
+    return render(request, "privacy/agent_account.html", {"patron": patron, **summary})
+
+
+@serves_patron_data
+@role_required(*REGISTRATION_ROLES)
+def consent_desk(request: AuthenticatedRequest) -> HttpResponse:
+    """Look a patron up; record or withdraw consents (CONF-7) after an identity check (CONF-4)."""
+    # The patron is carried between steps as a POSTed card number, never in the URL,
+    # and every step reads them through the gate again.
+    lookup = forms.CardForm(request.POST or None)
+    grant = forms.ConsentForm(request.POST if "grant" in request.POST else None)
+    patron = None
+    if request.method == "POST" and lookup.is_valid():
+        try:
+            patron = access.find_patron(
+                request.user,
+                card_number=lookup.cleaned_data["card_number"],
+                category=DataCategory.IDENTITY,
+                purpose=Purpose.REGISTRATION,
+            )
+        except access.Refused as refused:
+            lookup.add_error("card_number", refused.decision.message)
+    if patron is not None and "grant" in request.POST and grant.is_valid():
+        data = grant.cleaned_data
+        try:
+            check = services.identity_check_record(
+                checked_by=request.user,
+                document_kind=data["document_kind"],
+                patron=patron,
+            )
+            services.consent_grant(
+                patron=patron,
+                recipient=data["recipient"],
+                category=data["category"],
+                purpose=data["purpose"],
+                recorded_by=request.user,
+                identity_check=check,
+            )
+        except ValidationError as error:
+            _errors_to_form(grant, error)
+        else:
+            messages.success(request, "Consent recorded.")
+            grant = forms.ConsentForm()
+    if patron is not None and "withdraw" in request.POST:
+        consent = Consent.objects.filter(
+            pk=request.POST.get("withdraw", "0"), patron=patron
+        ).first()
+        if consent is not None:
+            services.consent_withdraw(consent=consent, withdrawn_by=request.user)
+            messages.success(request, "Consent withdrawn.")
+    context = {
+        "lookup": lookup,
+        "grant": grant,
+        "patron": patron,
+        "consents": selectors.consents_of(patron) if patron else [],
+    }
+    return render(request, "privacy/consent_desk.html", context)
+
+
+@serves_patron_data
+@role_required(*DESK_ROLES)
+def inquiry_desk(request: AuthenticatedRequest) -> HttpResponse:
+    """Record who asks what at a desk and show the policy's answer, and data only where allowed."""
+    form = forms.InquiryForm(request.POST or None)
+    answer, summary = None, None
+    if request.method == "POST" and form.is_valid():
+        answer = services.inquiry_answer(staff=request.user, **form.cleaned_data)
+        if answer.patron is not None and answer.category is not DataCategory.PRESENCE:
+            summary = selectors.patron_summary(answer.patron, answer.category)
+        form = forms.InquiryForm()
+    return render(
+        request, "privacy/inquiry_desk.html", {"form": form, "answer": answer, "summary": summary}
+    )
