@@ -103,6 +103,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
+    "patrons.auth.CardNumberBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No anonymous guardian user: anonymous visitors hold no object permissions.

@@ -22,6 +22,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from library.models import StaffProfile
 from library.roles import Role, roles_of
 from patrons.models import Consent, Patron, PatronUserObjectPermission, ResponsibleAdult
 from privacy import audit
@@ -182,6 +183,21 @@ def _decision_for_unknown(asker: Asker, category: DataCategory, purpose: Purpose
     return decision
 
 
+def _branch_code(user: Any) -> str:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    cached: str | None = getattr(user, "_library_branch", None)
+    if cached is None:
+        cached = (
+            StaffProfile.objects.filter(user_id=user.pk)
+            .values_list("branch__code", flat=True)
+            .first()
+            or ""
+        )
+        user._library_branch = cached
+    return cached
+
+
 def _entry(
     *,
     actor: Any,
@@ -192,6 +208,13 @@ def _entry(
     asker: Asker,
 ) -> AuditEntry:
     details: dict[str, Any] = {"requester": asker.requester.value, "basis": decision.basis}
+    if asker.roles:
+        # Kept so the patron can later see which role, at which branch, read
+        # their record, without learning the staff member's name.
+        details["roles"] = sorted(role.value for role in asker.roles)
+        branch = _branch_code(actor)
+        if branch:
+            details["branch"] = branch
     if asker.legal_order is not None:
         details["legal_order"] = asker.legal_order.pk
     if asker.agent is not None:

@@ -74,3 +74,11 @@ def director(staff: Callable[[Role], User]) -> User:
 @pytest.fixture
 def auditor(staff: Callable[[Role], User]) -> User:
     return staff(Role.AUDITOR)
+
+
+def page_text(response: object) -> str:
+    """Return a response's HTML with the per-response CSRF token masked out, for comparing pages."""
+    import re
+
+    html = response.content.decode()  # type: ignore[attr-defined]
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', html)

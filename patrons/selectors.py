@@ -1,0 +1,118 @@
+"""Reads for the patron portal. Callers pass the gate for the patron and category first."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q, QuerySet
+
+from circulation.models import Fine, Hold, Loan
+from library.roles import Role
+from patrons.models import Consent, Patron
+from privacy.models import AuditEntry, LegalOrder
+from privacy.policy import DataCategory, Purpose, Requester
+
+ACCESS_PAGE_SIZE = 50
+LOAN_PAGE_SIZE = 50
+
+
+def current_loans(patron: Patron) -> QuerySet[Loan]:
+    return (
+        Loan.objects.filter(patron=patron, returned_at__isnull=True)
+        .select_related("item")
+        .order_by("due_at", "pk")
+    )
+
+
+def holds_of(patron: Patron) -> QuerySet[Hold]:
+    return (
+        Hold.objects.filter(patron=patron)
+        .select_related("item", "pickup_branch")
+        .order_by("placed_at")
+    )
+
+
+def unpaid_fines(patron: Patron) -> QuerySet[Fine]:
+    return Fine.objects.filter(
+        patron=patron, paid_at__isnull=True, waived_at__isnull=True
+    ).order_by("created_at")
+
+
+def consents_of(patron: Patron) -> QuerySet[Consent]:
+    return Consent.objects.filter(patron=patron).order_by("withdrawn_at", "-granted_at")
+
+
+def minors_of(adult: Patron, readable: QuerySet[Patron]) -> QuerySet[Patron]:
+    """Return the minors listed to an adult among the patrons the gate lets them read."""
+    return readable.exclude(pk=adult.pk).order_by("first_name")
+
+
+@dataclass(frozen=True)
+class AccessLine:
+    seq: int
+    when: Any
+    who: str
+    branch: str
+    category: str
+    purpose: str
+    clause: str
+
+
+def _who(entry: AuditEntry) -> str:
+    data = entry.additional_data or {}
+    roles = data.get("roles") or []
+    if roles:
+        return (
+            ", ".join(str(Role(role).label) for role in roles if role in Role.values)
+            or "Library staff"
+        )
+    requester = data.get("requester", "")
+    return str(Requester(requester).label) if requester in Requester.values else "The library"
+
+
+def access_history(
+    patron: Patron, *, before: int | None = None
+) -> tuple[list[AccessLine], int | None]:
+    """Return one page of who read this patron's data and why, newest first, and the next cursor.
+
+    Reads under a legal order that forbids telling the patron stay hidden
+    until the director lifts that (CONF-5); the patron's own reads are left out.
+    """
+    gagged = list(
+        LegalOrder.objects.filter(patrons=patron, patron_may_be_told=False).values_list(
+            "pk", flat=True
+        )
+    )
+    entries = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Patron),
+        object_id=patron.pk,
+        action=AuditEntry.Action.ACCESS,
+        decision="allowed",
+    )
+    if patron.user_id is not None:
+        entries = entries.exclude(actor_id=patron.user_id)
+    if gagged:
+        entries = entries.exclude(Q(additional_data__legal_order__in=gagged))
+    if before is not None:
+        entries = entries.filter(seq__lt=before)
+    page = list(
+        entries.order_by("-seq").only(
+            "seq", "timestamp", "additional_data", "category", "purpose", "clause"
+        )[: ACCESS_PAGE_SIZE + 1]
+    )
+    lines = [
+        AccessLine(
+            seq=entry.seq,
+            when=entry.timestamp,
+            who=_who(entry),
+            branch=(entry.additional_data or {}).get("branch", ""),
+            category=str(DataCategory(entry.category).label)
+            if entry.category in DataCategory.values
+            else "",
+            purpose=str(Purpose(entry.purpose).label) if entry.purpose in Purpose.values else "",
+            clause=entry.clause,
+        )
+        for entry in page[:ACCESS_PAGE_SIZE]
+    ]
+    cursor = lines[-1].seq if len(page) > ACCESS_PAGE_SIZE else None
+    return lines, cursor
