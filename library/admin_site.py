@@ -9,9 +9,10 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
+from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver
 
+from library.security import StaffLoginForm, second_factor_satisfied
 from privacy.declarations import declaration_of, public, serves_patron_data
 
 
@@ -40,12 +41,11 @@ class StaffAdminSite(admin.AdminSite):
     site_header = "Library staff"
     site_title = "Library staff"
     index_title = "Records"
+    login_form = StaffLoginForm
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Return True for active staff who gave a second factor where their role needs one."""
+        return super().has_permission(request) and second_factor_satisfied(request.user)
 
     def get_urls(self) -> list[Any]:
         return _declare_all(super().get_urls())
-
-
-class StaffAdminConfig(AdminConfig):
-    """Installs StaffAdminSite as the admin site (used in INSTALLED_APPS)."""
-
-    default_site = "library.admin_site.StaffAdminSite"

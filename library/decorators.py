@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
 from library.roles import Role, roles_of
+from library.security import second_factor_satisfied
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -25,7 +26,7 @@ def role_required(
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
+            if not request.user.is_authenticated or not second_factor_satisfied(request.user):
                 return redirect_to_login(request.get_full_path())
             if not roles_of(request.user) & set(roles):
                 from privacy.middleware import not_found_response

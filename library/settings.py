@@ -5,6 +5,7 @@ everything `manage.py check --deploy` asks for and insists on a real SECRET_KEY
 and ALLOWED_HOSTS.
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -33,7 +34,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 INSTALLED_APPS = [
-    "library.admin_site.StaffAdminConfig",
+    "library.admin_apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "auditlog",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "library",
     "patrons",
     "circulation",
@@ -54,10 +58,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "library.middleware.SecurityHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
     "privacy.audit_middleware.AuditContextMiddleware",
     "privacy.middleware.PrivacyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "library.urls"
@@ -102,6 +110,7 @@ if _test_name := env_str("TEST_DATABASE_NAME"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first, so a locked-out login stops here
     "django.contrib.auth.backends.ModelBackend",
     "patrons.auth.CardNumberBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -170,6 +179,39 @@ if PRODUCTION:
     if env_bool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Login throttling per account and address (django-axes). Attempts are keyed by
+# a hash of the user name or card number, never the number itself.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "library.net.client_ip"
+AXES_USERNAME_CALLABLE = "library.security.axes_username"
+AXES_SENSITIVE_PARAMETERS = ["username", "otp_token", "card_number"]
+AXES_DISABLE_ACCESS_LOG = True
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "lockout.html"
+AXES_VERBOSE = False
+
+# Two-factor sign-in for sensitive roles (library.security.TWO_FACTOR_ROLES).
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Library staff")
+STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
+
+# Content Security Policy (django-csp): everything from this site, nothing inline.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
 # The audit trail: django-auditlog writes into privacy.AuditEntry, which adds
 # the hash chain. Identity fields are redacted whole, not half-masked (CONF-6).
 AUDITLOG_LOGENTRY_MODEL = "privacy.AuditEntry"
@@ -183,7 +225,12 @@ LIBRARY_AGE_OF_MAJORITY = env_int("AGE_OF_MAJORITY", 18, minimum=1)  # CONF-4
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "library.log.NoDetailFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Request errors are logged without the request itself, so no card number or

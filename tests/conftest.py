@@ -6,8 +6,12 @@ from collections.abc import Callable
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from library.roles import Role
+from library.security import needs_second_factor
 from patrons.models import Patron
 from tests.factories import MinorFactory, PatronFactory, ResponsibleAdultFactory, UserFactory
 
@@ -15,6 +19,33 @@ from tests.factories import MinorFactory, PatronFactory, ResponsibleAdultFactory
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: object) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+class StaffClient(Client):
+    """A test client whose force_login also gives the second factor a user's role needs.
+
+    Tests of the second factor itself use `unverified_client`.
+    """
+
+    def force_login(self, user: User, backend: str | None = None) -> None:
+        super().force_login(user, backend)
+        if needs_second_factor(user):
+            device, _ = TOTPDevice.objects.get_or_create(
+                user=user, name="test", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client() -> StaffClient:
+    return StaffClient()
+
+
+@pytest.fixture
+def unverified_client() -> Client:
+    return Client()
 
 
 @pytest.fixture

@@ -13,9 +13,15 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the
-# tests make to set up data are still ordinary synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True, scope="module")
+def _orm_beside_playwright() -> Iterator[None]:
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls
+    # the tests make to set up data are still ordinary synchronous calls. Set
+    # for browser modules only, so no other test (or subprocess) inherits it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture(scope="session")

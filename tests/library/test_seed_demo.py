@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from circulation.models import Fine, Hold, Item, Loan, ReadingHistoryEntry
 from library.demo import ALICE, CAROL, DAN, DEMO_LOGINS
@@ -61,7 +62,9 @@ def test_carol_is_listed_for_dan(seeded):
 
 def test_every_demo_login_works_with_its_printed_password(seeded):
     for login in DEMO_LOGINS:
-        user = authenticate(username=login.username, password=login.password)
+        user = authenticate(
+            RequestFactory().post("/"), username=login.username, password=login.password
+        )
         assert user is not None, login.username
         if login.role:
             assert user.groups.filter(name=login.role.group_name).exists()

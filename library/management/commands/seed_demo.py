@@ -1,7 +1,9 @@
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
+from library.authenticators import demo_authenticators_seed
 from library.demo import DEMO_LOGINS, seed_demo
 
 
@@ -14,8 +16,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = seed_demo(progress=lambda text: self.stdout.write(f"  {text}"))
+        staff = list(
+            User.objects.filter(
+                username__in=[login.username for login in DEMO_LOGINS if login.role]
+            )
+        )
+        demo_authenticators_seed(staff)
         summary = ", ".join(f"{count} {name}" for name, count in created.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data in place ({summary or 'nothing new'})."))
         self.stdout.write("Demo logins (username / password), for trying the system only:")
         for login in DEMO_LOGINS:
             self.stdout.write(f"  {login.username:<10} {login.password:<22} {login.description}")
+        self.stdout.write(
+            "The director, incharge, guard, itstaff and auditor also need an authenticator code: "
+            "print the current one with `manage.py demo_otp <user>`."
+        )

@@ -1,0 +1,24 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from library.authenticators import DEMO_DEVICE_NAME, NO_DEMO_DEVICE, demo_code
+
+
+class Command(BaseCommand):
+    help = (
+        "Print the current authenticator code of a demo staff login (director, incharge, guard, "
+        "itstaff, auditor). Works only for the demo authenticators seed_demo makes."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        device = TOTPDevice.objects.filter(
+            user__username=options["username"], name=DEMO_DEVICE_NAME
+        ).first()
+        if device is None:
+            raise CommandError(NO_DEMO_DEVICE)
+        self.stdout.write(demo_code(device))

@@ -1,0 +1,74 @@
+"""Login hardening: a second factor for sensitive roles, throttling that stores no card numbers."""
+
+import hashlib
+import hmac
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.http import HttpRequest
+from django_otp import devices_for_user
+from django_otp.forms import OTPAuthenticationFormMixin
+
+from library.roles import Role, roles_of
+
+# Roles that reach footage, legal orders or the whole audit trail sign in with
+# an authenticator code as well as a password (TOTP, django-otp).
+TWO_FACTOR_ROLES = frozenset(
+    {Role.DIRECTOR, Role.PERSON_IN_CHARGE, Role.SECURITY_GUARD, Role.IT_STAFF, Role.AUDITOR}
+)
+NEEDS_CODE = "Your role signs in with an authenticator code too. Enter the 6-digit code."
+
+
+def needs_second_factor(user: Any) -> bool:
+    """Return True if this user's roles require a second factor."""
+    return bool(roles_of(user) & TWO_FACTOR_ROLES)
+
+
+def second_factor_satisfied(user: Any) -> bool:
+    """Return True if the user needs no second factor or has given one this session."""
+    if not needs_second_factor(user):
+        return True
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified())
+
+
+class StaffLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
+    """The staff sign-in: user name and password, plus an authenticator code for sensitive roles."""
+
+    otp_device = forms.CharField(required=False, widget=forms.HiddenInput)
+    otp_token = forms.CharField(
+        required=False,
+        label="Authenticator code",
+        help_text="Needed for the director, persons in charge, security, IT and auditors.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    otp_challenge = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def _chosen_device(self, user: Any) -> Any:
+        # Staff hold one authenticator each (see staff_totp_enroll), so there is
+        # nothing to choose: use it when the form names none.
+        return super()._chosen_device(user) or next(devices_for_user(user, confirmed=True), None)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        user = self.get_user()
+        if user is not None and needs_second_factor(user):
+            if not self.cleaned_data.get("otp_token"):
+                raise forms.ValidationError(NEEDS_CODE, code="token_required")
+            self.clean_otp(user)
+        return cleaned
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
+    """Return a keyed hash of the attempted user name or card number, for django-axes.
+
+    Throttling needs to recognise repeated attempts on one account, not to know
+    the card number, so the axes tables and log lines hold only this hash.
+    """
+    source = (credentials or {}).get("username") or request.POST.get("username", "")
+    if not source:
+        return ""
+    digest = hmac.new(settings.SECRET_KEY.encode(), str(source).strip().encode(), hashlib.sha256)
+    return "h:" + digest.hexdigest()[:32]
