@@ -66,9 +66,7 @@ def _copy(
     count = 0
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(  # type: ignore[attr-defined]
-            f'COPY "{table}" ({", ".join(columns)}) FROM STDIN'
-        ) as copy,
+        cursor.cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy,
     ):
         for row in rows:
             copy.write_row(row)
