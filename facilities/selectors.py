@@ -72,7 +72,11 @@ def _shown(user: Any, people: list[IncidentPerson]) -> list[PersonShown]:
 
 def incident_list() -> QuerySet[Incident]:
     """Return incidents, newest first, with their branch and how many people they involve."""
-    return Incident.objects.select_related("branch").annotate(people_count=Count("people"))
+    return (
+        Incident.objects.select_related("branch")
+        .annotate(people_count=Count("people"))
+        .order_by("-occurred_at", "-pk")
+    )
 
 
 def incident_get(*, pk: int) -> Incident | None:
@@ -140,8 +144,10 @@ def camera_list() -> QuerySet[Camera]:
 
 def recording_list(*, camera_id: int | None = None) -> QuerySet[Recording]:
     """Return recordings' cameras and times, newest first (the footage goes through the gate)."""
-    recordings = Recording.objects.select_related("camera__branch").annotate(
-        hold_count=Count("holds")
+    recordings = (
+        Recording.objects.select_related("camera__branch")
+        .annotate(hold_count=Count("holds"))
+        .order_by("-starts_at", "-pk")
     )
     if camera_id is not None:
         recordings = recordings.filter(camera_id=camera_id)
