@@ -9,7 +9,7 @@ from privacy.models import AuditEntry
 
 def local(moment: datetime.datetime) -> str:
     """Return a moment as a form field takes it: in the library's time zone."""
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M:%S")
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def footage_entries(**filters: object):  # type: ignore[no-untyped-def]

@@ -48,9 +48,7 @@ def test_the_form_accepts_a_public_space_and_offers_no_private_one(branch):
 
 @pytest.mark.parametrize("location_type", PRIVATE)
 def test_full_clean_refuses_a_private_space(branch, location_type):
-    camera = Camera(
-        branch=branch, name="x", location_description="y", location_type=location_type
-    )
+    camera = Camera(branch=branch, name="x", location_description="y", location_type=location_type)
     with pytest.raises(ValidationError) as refused:
         camera.full_clean()
     assert refused.value.message_dict["location_type"] == [PRIVATE_LOCATION_REFUSED]

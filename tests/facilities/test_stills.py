@@ -42,7 +42,7 @@ def image(pk):
 
 def local(moment):
     """Return a moment as a form field takes it: in the library's time zone."""
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M:%S")
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 def footage_entries(**filters):
@@ -203,7 +203,11 @@ class TestTakingAStill:
             recording=recording, incident_id=person.incident_id
         ).exists()
         entry = footage_entries(actor_id=user.pk).last()
-        assert (entry.purpose, entry.object_id, entry.decision) == ("still", recording.pk, "allowed")
+        assert (entry.purpose, entry.object_id, entry.decision) == (
+            "still",
+            recording.pk,
+            "allowed",
+        )
 
     def test_a_still_must_come_from_inside_the_recording(self, client, login_as):
         recording = RecordingFactory()
