@@ -10,8 +10,10 @@ from django.utils.html import escape
 from facilities import services
 from facilities.models import Incident, IncidentPerson, PoliceIdentityRelease
 from library.roles import Role
-from privacy.access import NOT_FOUND_MESSAGE, Refused
+from privacy import access
+from privacy.access import NOT_FOUND_MESSAGE, Asker, Refused
 from privacy.models import AuditEntry
+from privacy.policy import DataCategory, Purpose, Requester
 from tests.factories import BranchFactory, IncidentFactory, IncidentPersonFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,9 +97,7 @@ class TestAddingPeople:
             {"involvement": "subject", **data},
         )
 
-    def test_a_patron_is_found_by_card_number_and_the_lookup_is_logged(
-        self, client, staff, alice
-    ):
+    def test_a_patron_is_found_by_card_number_and_the_lookup_is_logged(self, client, staff, alice):
         guard = staff(Role.SECURITY_GUARD)
         incident = IncidentFactory()
         client.force_login(guard)
@@ -238,3 +238,23 @@ def test_the_incident_page_costs_the_same_queries_for_one_person_or_many(client,
         response = client.get(detail(person.incident_id))
     assert response.status_code == 200
     assert len(seven) == len(one)
+
+
+def test_an_incident_does_not_let_police_watch_for_a_patron(person, alice, staff):
+    """FAC-4: naming a patron in an incident or banning them is no watch list for outsiders."""
+    guard = staff(Role.SECURITY_GUARD)
+    with pytest.raises(Refused) as refused:
+        access.disclose(
+            actor=guard,
+            asker=Asker(
+                Requester.LAW_ENFORCEMENT,
+                incident_in_scope=True,
+                extra={"incident": person.incident_id},
+            ),
+            patron=alice,
+            category=DataCategory.PRESENCE,
+            purpose=Purpose.MONITORING,
+        )
+    assert refused.value.decision.clause == "FAC-4"
+    entry = AuditEntry.objects.filter(actor_id=guard.pk).latest()
+    assert (entry.clause, entry.decision) == ("FAC-4", "refused")

@@ -103,7 +103,7 @@ def test_an_order_that_does_not_hold_keeps_nothing(status):
 
 def test_an_order_holds_only_its_own_cameras_and_window():
     covered = expired()
-    other_camera = expired(camera=CameraFactory())
+    expired(camera=CameraFactory())  # another camera
     earlier = expired(camera=covered.camera)
     Recording.objects.filter(pk=earlier.pk).update(
         starts_at=covered.starts_at - datetime.timedelta(hours=3),
@@ -125,9 +125,11 @@ def test_purging_goes_in_batches_with_one_summary_entry_each():
     seen = []
     assert retention.purge_expired_recordings(batch_size=2, progress=seen.append) == 5
     assert seen == [2, 4, 5]
-    assert [
-        (e.additional_data["count"], e.clause, e.content_type.model) for e in summaries()
-    ] == [(2, "CAM-1", "recording"), (2, "CAM-1", "recording"), (1, "CAM-1", "recording")]
+    assert [(e.additional_data["count"], e.clause, e.content_type.model) for e in summaries()] == [
+        (2, "CAM-1", "recording"),
+        (2, "CAM-1", "recording"),
+        (1, "CAM-1", "recording"),
+    ]
 
 
 def test_a_second_run_finds_nothing_and_writes_nothing():

@@ -162,9 +162,7 @@ def test_the_shared_page_does_not_name_the_banned_patron(client, login_as, still
     assert patron.last_name not in body and patron.card_number not in body
 
 
-def test_the_shared_page_costs_the_same_queries_for_one_still_or_many(
-    client, login_as, still, ban
-):
+def test_the_shared_page_costs_the_same_queries_for_one_still_or_many(client, login_as, still, ban):
     login_as("circulation")
     client.get(SHARED)  # warm the session and content types
     with CaptureQueriesContext(connection) as one:
