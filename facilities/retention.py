@@ -3,8 +3,8 @@
 A recording is kept until its `retain_until`; from that moment it is deleted,
 its file first, unless an incident holds it or a legal order that is under
 review or valid covers its camera and time. Keeping footage longer than
-needed is itself a privacy risk, so the purge is not optional work: the
-`purge_expired` command calls `purge_expired_recordings`.
+needed is itself a privacy risk, so the purge is not optional work;
+`purge_expired_recordings` is the entry point for the `purge_expired` command.
 """
 
 import datetime

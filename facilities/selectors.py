@@ -5,6 +5,7 @@ Names of patrons involved in incidents are read through privacy.access
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,12 +115,21 @@ class BanShown:
     in_effect: bool
 
 
-def ban_list(*, user: Any, now: datetime.datetime | None = None) -> list[BanShown]:
-    """Return bans, newest first, with whether each is in effect now and who, through the gate."""
-    now = now or timezone.now()
-    bans = list(
-        Ban.objects.select_related("person__incident__branch").prefetch_related("branches")[:200]
+def ban_list() -> QuerySet[Ban]:
+    """Return bans, newest first, with what their page shows."""
+    return (
+        Ban.objects.select_related("person__incident__branch")
+        .prefetch_related("branches")
+        .order_by("-starts_at", "-pk")
     )
+
+
+def bans_shown(
+    *, user: Any, bans: Iterable[Ban], now: datetime.datetime | None = None
+) -> list[BanShown]:
+    """Return these bans with whether each is in effect now and who, named through the gate."""
+    now = now or timezone.now()
+    bans = list(bans)
     names = {shown.person.pk: shown.name for shown in _shown(user, [ban.person for ban in bans])}
     return [
         BanShown(ban=ban, name=names[ban.person_id], in_effect=ban.is_in_effect(now))

@@ -210,11 +210,13 @@ def incident_police(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def ban_list(request: HttpRequest) -> HttpResponse:
     gate.require_role_permission(request.user, "facilities.view_ban")
+    page = Paginator(selectors.ban_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "facilities/ban_list.html",
         {
-            "bans": selectors.ban_list(user=request.user),
+            "page": page,
+            "bans": selectors.bans_shown(user=request.user, bans=page.object_list),
             "can_end": gate.has_role_permission(request.user, "facilities.change_ban"),
         },
     )

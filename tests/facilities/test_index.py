@@ -10,10 +10,10 @@ INDEX = "/staff/facilities/"
 @pytest.mark.parametrize(
     ("who", "shown", "hidden"),
     [
-        ("security_guard", ["incidents/", "recordings/", "stills/"], ["requests/\""]),
-        ("person_in_charge", ["incidents/", "cameras/", "recordings/"], ["requests/\""]),
+        ("security_guard", ["incidents/", "recordings/", "stills/"], ['requests/"']),
+        ("person_in_charge", ["incidents/", "cameras/", "recordings/"], ['requests/"']),
         ("it_staff", ["cameras/", "recordings/"], ["incidents/", "bans/"]),
-        ("director", ["incidents/", "requests/\""], []),
+        ("director", ["incidents/", 'requests/"'], []),
         ("circulation", ["stills/", "requests/new/"], ["incidents/", "recordings/"]),
         ("auditor", ["stills/"], ["incidents/", "recordings/", "cameras/"]),
     ],
