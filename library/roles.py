@@ -50,24 +50,71 @@ _DESK = [
     "circulation.view_loanrule",
 ]
 
+# Facilities pages (issue 7). Every staff member may record an outside request
+# for footage and see the stills shared while a ban is in effect (CAM-4, CAM-6);
+# whether footage itself may be seen or released is decided by
+# facilities.policy, never by these permissions.
+_FACILITIES_ALL_STAFF = ["facilities.add_outsiderequest", "facilities.view_still"]
+# Persons in charge and security guards handle incidents and bans (CONF-10).
+_FACILITIES_INCIDENTS = [
+    "facilities.view_incident",
+    "facilities.add_incident",
+    "facilities.view_incidentperson",
+    "facilities.add_incidentperson",
+    "facilities.add_policeidentityrelease",
+    "facilities.view_policeidentityrelease",
+    "facilities.view_ban",
+    "facilities.add_ban",
+    "facilities.change_ban",
+]
+# Designated footage viewers (CAM-3) open the recordings pages.
+_FACILITIES_FOOTAGE = [
+    "facilities.view_camera",
+    "facilities.view_recording",
+    "facilities.view_recordinghold",
+    "facilities.add_recordinghold",
+    "facilities.add_still",
+]
+
 # Model permissions per role. Later features add their models here.
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
-    Role.CIRCULATION: _DESK,
+    Role.CIRCULATION: [*_DESK, *_FACILITIES_ALL_STAFF],
     Role.REFERENCE: [
         "library.view_branch",
         "patrons.view_patron",
         "patrons.view_identitycheck",
         "patrons.add_identitycheck",
         "circulation.view_item",
+        *_FACILITIES_ALL_STAFF,
     ],
     Role.PERSON_IN_CHARGE: [
         *_DESK,
         "circulation.add_item",
         "circulation.change_item",
         "circulation.change_loanrule",
+        *_FACILITIES_ALL_STAFF,
+        *_FACILITIES_INCIDENTS,
+        *_FACILITIES_FOOTAGE,
+        "facilities.add_camera",
+        "facilities.change_camera",
     ],
-    Role.SECURITY_GUARD: ["library.view_branch"],
-    Role.IT_STAFF: ["library.view_branch"],
+    Role.SECURITY_GUARD: [
+        "library.view_branch",
+        *_FACILITIES_ALL_STAFF,
+        *_FACILITIES_INCIDENTS,
+        *_FACILITIES_FOOTAGE,
+    ],
+    # IT staff keep the cameras and the recorder running (CAM-1, CAM-3).
+    Role.IT_STAFF: [
+        "library.view_branch",
+        *_FACILITIES_ALL_STAFF,
+        "facilities.view_camera",
+        "facilities.add_camera",
+        "facilities.change_camera",
+        "facilities.view_recording",
+    ],
+    # The director decides every release (CAM-5, CAM-6) and ties legal orders
+    # to cameras; the recordings list lets them name the footage to release.
     Role.DIRECTOR: [
         *_DESK,
         "library.add_branch",
@@ -75,8 +122,21 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "circulation.add_item",
         "circulation.change_item",
         "circulation.change_loanrule",
+        *_FACILITIES_ALL_STAFF,
+        *_FACILITIES_INCIDENTS,
+        "facilities.view_camera",
+        "facilities.view_recording",
+        "facilities.view_recordinghold",
+        "facilities.delete_recordinghold",
+        "facilities.view_outsiderequest",
+        "facilities.change_outsiderequest",
+        "facilities.view_footagerelease",
+        "facilities.add_footagerelease",
+        "facilities.view_footageorderscope",
+        "facilities.add_footageorderscope",
+        "facilities.change_footageorderscope",
     ],
-    Role.AUDITOR: ["library.view_branch", "privacy.view_auditentry"],
+    Role.AUDITOR: ["library.view_branch", "privacy.view_auditentry", "facilities.view_still"],
 }
 
 

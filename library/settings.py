@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "patrons",
     "circulation",
     "privacy",
+    "facilities",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,11 @@ AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
 # Library policy settings.
 LIBRARY_AGE_OF_MAJORITY = env_int("AGE_OF_MAJORITY", 18, minimum=1)  # CONF-4
+# CAM-3: footage is viewed only from these address ranges (comma-separated
+# CIDRs, e.g. "10.20.0.0/16,192.0.2.0/24"); empty means no network limit.
+FOOTAGE_ALLOWED_NETWORKS = env_list("FOOTAGE_ALLOWED_NETWORKS", [])
+# CAM-1: how long a recording is kept unless an incident or a legal order holds it.
+FOOTAGE_RETENTION_DAYS = env_int("FOOTAGE_RETENTION_DAYS", 30, minimum=1)
 
 LOGGING = {
     "version": 1,

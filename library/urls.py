@@ -12,4 +12,5 @@ urlpatterns = [
     path("staff/admin/", admin.site.urls),
     path("staff/privacy/", include("privacy.urls")),
     path("agent/", include((agent_urlpatterns, "agent"))),
+    path("staff/facilities/", include("facilities.urls")),
 ]

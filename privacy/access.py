@@ -28,6 +28,7 @@ from patrons.models import Consent, Patron, PatronUserObjectPermission, Responsi
 from privacy import audit
 from privacy.models import AuditEntry, ContractedAgent, LegalOrder
 from privacy.policy import (
+    STAFF_CLAUSE,
     DataCategory,
     Decision,
     Facts,
@@ -163,7 +164,9 @@ def _facts(
         contract_in_scope=contract_in_scope,
         consent_in_scope=consent_in_scope,
         emergency=asker.emergency,
-        incident_in_scope=asker.incident_in_scope,
+        # CONF-10: only staff who handle incidents may hand an identity to police.
+        incident_in_scope=asker.incident_in_scope
+        and staff_operation_allows(roles_of(actor), DataCategory.IDENTITY, Purpose.INCIDENT),
     )
 
 
@@ -354,7 +357,7 @@ def record_list_read(
 
 def _list_clause(asker: Asker, purpose: Purpose) -> str:
     if asker.requester is Requester.STAFF:
-        return "CONF-3"
+        return STAFF_CLAUSE.get(purpose, "CONF-3")
     if asker.requester is Requester.CONTRACTED_AGENT:
         return "CONF-7"
     if purpose is Purpose.LEGAL_ORDER:

@@ -200,3 +200,108 @@ class ContractedAgentFactory(factory.django.DjangoModelFactory):
     )
     contract_end = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=335))
     user = factory.SubFactory(UserFactory)
+
+
+# Facilities (issue 7): cameras, incidents, bans, footage.
+
+# The smallest files that are what their names say; footage content never matters here.
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+MP4_BYTES = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+
+
+class CameraFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "facilities.Camera"
+
+    branch = factory.SubFactory(BranchFactory, code="CEN", name="Central Library")
+    name = factory.Sequence(lambda n: f"Camera {n}")
+    location_description = "Main doors, facing in"
+    location_type = "entrance"
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "facilities.Incident"
+
+    occurred_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=3))
+    branch = factory.SubFactory(BranchFactory, code="CEN", name="Central Library")
+    area = "Computer area"
+    kind = "conduct"
+    description = "Shouted at staff and threw a chair."
+    reported_by = factory.SubFactory(UserFactory, role=Role.SECURITY_GUARD)
+
+
+class IncidentPersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "facilities.IncidentPerson"
+
+    incident = factory.SubFactory(IncidentFactory)
+    patron = factory.SubFactory(PatronFactory)
+    involvement = "subject"
+
+
+class BanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "facilities.Ban"
+
+    person = factory.SubFactory(IncidentPersonFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+    created_by = factory.SubFactory(UserFactory, role=Role.PERSON_IN_CHARGE)
+
+
+class RecordingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "facilities.Recording"
+
+    camera = factory.SubFactory(CameraFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=4))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=2))
+    file = factory.django.FileField(filename="clip.mp4", data=MP4_BYTES)
+    retention_days = 30
+    retain_until = factory.LazyAttribute(
+        lambda o: o.ends_at + datetime.timedelta(days=o.retention_days)
+    )
+
+
+class StillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "facilities.Still"
+
+    incident = factory.SubFactory(IncidentFactory)
+    recording = factory.SubFactory(RecordingFactory)
+    camera = factory.SelfAttribute("recording.camera")
+    taken_at = factory.LazyAttribute(lambda o: o.recording.starts_at)
+    image = factory.django.FileField(filename="still.png", data=PNG_BYTES)
+    ban = None
+    created_by = factory.SubFactory(UserFactory, role=Role.SECURITY_GUARD)
+
+
+class OutsideRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "facilities.OutsideRequest"
+
+    recorded_by = factory.SubFactory(UserFactory, role=Role.CIRCULATION)
+    requester_kind = "police"
+    requester_name = "Lawrence Police Department"
+    footage_wanted = "Front entrance, yesterday 3-4 pm."
+
+
+class FootageOrderScopeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "facilities.FootageOrderScope"
+        skip_postgeneration_save = True
+
+    order = factory.SubFactory(LegalOrderFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=2))
+    ends_at = factory.LazyFunction(timezone.now)
+    added_by = factory.SubFactory(UserFactory, role=Role.DIRECTOR)
+
+    @factory.post_generation
+    def cameras(self, create: bool, extracted: list[object] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.cameras.set(extracted)

@@ -1,0 +1,172 @@
+"""The footage rules: who may see security-camera footage and stills, and who may release them.
+
+Same shape as privacy.policy: `decide(request)` takes a frozen FootageRequest
+(what is asked, who asks, the facts the gate established) and returns a
+Decision citing the CAM clause behind it (docs/policy/CLAUSES.md). No
+database, no request object; facilities.access gathers the facts, logs the
+decision and acts on it.
+
+Refusal is the default: a request is allowed only when a rule below allows it.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+
+from library.roles import Role
+from privacy.policy import Decision
+
+# CAM-3: the staff designated to view footage. The director is not among them:
+# the policy gives the director the decision to release (CAM-5, CAM-6), not
+# the viewing; a director who also holds one of these roles views under it.
+FOOTAGE_VIEWERS = frozenset({Role.SECURITY_GUARD, Role.PERSON_IN_CHARGE, Role.IT_STAFF})
+# CAM-5, CAM-6: nobody else releases footage outside the library.
+RELEASERS = frozenset({Role.DIRECTOR})
+
+
+class Action(models.TextChoices):
+    VIEW = "view", "Watch a recording (CAM-3)"
+    VIEW_STILL = "view_still", "See a still (CAM-3, CAM-4)"
+    QUEUE = "queue", "Work the director's queue of outside requests (CAM-6)"
+    RELEASE = "release", "Give footage to someone outside the library (CAM-5, CAM-6)"
+
+
+class Recipient(models.TextChoices):
+    """Who outside the library asks for footage, or would receive it."""
+
+    POLICE = "police", "Police or other law enforcement"
+    AGENCY = "agency", "Another government agency"
+    COURT = "court", "A court, attorney or party to a case"
+    PATRON = "patron", "A patron or member of the public"
+    OTHER = "other", "Anyone else (press, insurer, business)"
+
+
+@dataclass(frozen=True)
+class FootageRequest:
+    action: Action
+    roles: frozenset[Role] = frozenset()
+    is_patron: bool = False  # the asker is a patron and holds no staff role
+    on_staff_network: bool = True  # False when a network limit is set and the address is outside
+    still_shared: bool = False  # the still's ban is in effect now (CAM-4)
+    recipient: Recipient | None = None
+    tied_to_incident: bool = False  # footage of a recorded on-premises incident the release names
+    order_given: bool = False  # the release names a legal order
+    order_in_force: bool = False  # that order is valid and unexpired now
+    order_covers_footage: bool = False  # the order's cameras and window contain the footage
+
+
+def _allow(clause: str, basis: str, message: str) -> Decision:
+    return Decision(True, clause, basis, message)
+
+
+def _refuse(clause: str, basis: str, message: str) -> Decision:
+    return Decision(False, clause, basis, message)
+
+
+STAFF_ONLY = "Security camera footage is available only to designated library staff."
+GO_TO_DIRECTOR = (
+    "Footage leaves the library only by decision of the library director; "
+    "please give your request to the director."
+)
+
+
+def decide(request: FootageRequest) -> Decision:
+    """Return whether this footage request is allowed, and the clause behind the answer."""
+    if request.is_patron and not request.roles:
+        return _refuse("CAM-3", "patrons have no access to footage", STAFF_ONLY)
+    if request.action is Action.VIEW:
+        return _decide_view(request)
+    if request.action is Action.VIEW_STILL:
+        return _decide_still(request)
+    if request.action is Action.QUEUE:
+        if request.roles & RELEASERS:
+            return _allow("CAM-6", "the director's queue", "Outside requests for the director.")
+        return _refuse("CAM-6", "outside requests go to the director", GO_TO_DIRECTOR)
+    if request.action is Action.RELEASE:
+        return _decide_release(request)
+    return _refuse("CAM-3", "no rule allows this", STAFF_ONLY)
+
+
+def _off_network() -> Decision:
+    return _refuse(
+        "CAM-3",
+        "outside the staff networks",
+        "Footage can be viewed only from a staff computer inside the library.",
+    )
+
+
+def _decide_view(request: FootageRequest) -> Decision:
+    if not request.roles & FOOTAGE_VIEWERS:
+        return _refuse(
+            "CAM-3",
+            "only security guards, persons in charge and IT staff view footage",
+            STAFF_ONLY,
+        )
+    if not request.on_staff_network:
+        return _off_network()
+    return _allow("CAM-3", "designated footage viewer", "Shown to designated staff; logged.")
+
+
+def _decide_still(request: FootageRequest) -> Decision:
+    if request.roles & FOOTAGE_VIEWERS:
+        if not request.on_staff_network:
+            return _off_network()
+        return _allow("CAM-3", "designated footage viewer", "Shown to designated staff; logged.")
+    if not request.roles:
+        return _refuse("CAM-3", "not library staff", STAFF_ONLY)
+    if not request.still_shared:
+        return _refuse(
+            "CAM-4",
+            "a still is shared with all staff only while its ban is in effect",
+            "This still is not shared with all staff.",
+        )
+    if not request.on_staff_network:
+        return _off_network()
+    return _allow(
+        "CAM-4",
+        "shared with all staff while the ban is in effect",
+        "Posted for staff while the ban is in effect.",
+    )
+
+
+def _decide_release(request: FootageRequest) -> Decision:
+    if not request.roles & RELEASERS:
+        return _refuse("CAM-6", "only the library director releases footage", GO_TO_DIRECTOR)
+    if request.recipient is Recipient.PATRON:
+        return _refuse("CAM-3", "patrons have no access to footage", STAFF_ONLY)
+    if request.order_given:
+        if not request.order_in_force:
+            return _refuse(
+                "CAM-6",
+                "the legal order is not in force",
+                "This order is not valid or has expired, so it releases nothing.",
+            )
+        if not request.order_covers_footage:
+            return _refuse(
+                "CAM-6",
+                "the footage is outside the order's cameras or time window",
+                "The order does not cover this footage.",
+            )
+        return _allow(
+            "CAM-6",
+            "valid legal order covering this footage",
+            "Released under a valid court order or subpoena; the release is logged.",
+        )
+    if request.recipient is Recipient.POLICE:
+        if request.tied_to_incident:
+            return _allow(
+                "CAM-5",
+                "the director asks police for help with a recorded incident on the premises",
+                "Released to police for the recorded incident; the release is logged.",
+            )
+        return _refuse(
+            "CAM-5",
+            "without an order, footage goes to police only for a recorded on-premises incident",
+            "Without a court order, footage goes to police only for an incident recorded on "
+            "library premises, and only footage of that incident.",
+        )
+    return _refuse(
+        "CAM-6",
+        "outside agencies need a valid order covering the footage",
+        "Footage is released to an outside agency only under a valid subpoena or court order.",
+    )

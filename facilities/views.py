@@ -1,0 +1,494 @@
+"""Staff pages for incidents, bans, cameras, footage, stills and outside requests.
+
+Views are thin: pages open by role (facilities.access.require_role_permission),
+footage opens only through the footage gate (facilities.access), patron names
+only through privacy.access, and writes go through facilities.services. A
+refusal anywhere raises Refused, which the middleware answers as "not found".
+"""
+
+import mimetypes
+import os
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models.fields.files import FieldFile
+from django.forms import BaseForm
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from facilities import access as gate
+from facilities import forms, selectors, services
+from facilities.models import Incident, IncidentPerson
+from privacy.access import NOT_FOUND_MESSAGE, Refused
+from privacy.declarations import serves_patron_data
+from privacy.policy import Decision
+
+PAGE_SIZE = 50
+
+
+def _not_found(kind: str) -> Refused:
+    return Refused(Decision(False, "CONF-1", f"no such {kind}", NOT_FOUND_MESSAGE))
+
+
+def _add_errors(form: BaseForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _incident_or_404(pk: int) -> Incident:
+    incident = selectors.incident_get(pk=pk)
+    if incident is None:
+        raise _not_found("incident")
+    return incident
+
+
+def _file_response(field: FieldFile, name: str) -> FileResponse:
+    extension = os.path.splitext(field.name or "")[1].lower()
+    content_type = mimetypes.guess_type(f"x{extension}")[0] or "application/octet-stream"
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    # A neutral name: the stored path is never shown.
+    response["Content-Disposition"] = f'inline; filename="{name}{extension}"'
+    return response
+
+
+@serves_patron_data
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Show the facilities pages this user's roles open."""
+    can = {
+        name: gate.has_role_permission(request.user, f"facilities.{name}")
+        for name in [
+            "view_incident",
+            "view_ban",
+            "view_camera",
+            "view_recording",
+            "add_outsiderequest",
+            "view_outsiderequest",
+        ]
+    }
+    if not any(can.values()):
+        gate.require_role_permission(request.user, "facilities.view_still")
+    return render(request, "facilities/index.html", {"can": can})
+
+
+# Incidents (CONF-10)
+
+
+@serves_patron_data
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    gate.require_role_permission(request.user, "facilities.view_incident")
+    page = Paginator(selectors.incident_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "facilities/incident_list.html",
+        {
+            "page": page,
+            "can_add": gate.has_role_permission(request.user, "facilities.add_incident"),
+        },
+    )
+
+
+@serves_patron_data
+@login_required
+def incident_create(request: HttpRequest) -> HttpResponse:
+    gate.require_role_permission(request.user, "facilities.add_incident")
+    form = forms.IncidentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.incident_record(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Incident #{incident.pk} recorded.")
+            return redirect("facilities:incident_detail", pk=incident.pk)
+    return render(request, "facilities/form.html", {"form": form, "title": "Record an incident"})
+
+
+def _identified_choices(people: list[selectors.PersonShown]) -> list[tuple[int, str]]:
+    return [(shown.person.pk, shown.name) for shown in people if shown.identified]
+
+
+@serves_patron_data
+@login_required
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    gate.require_role_permission(request.user, "facilities.view_incident")
+    incident = _incident_or_404(pk)
+    people = selectors.incident_people(user=request.user, incident=incident)
+    identities, footage = selectors.incident_police_record(incident=incident)
+    user = request.user
+    return render(
+        request,
+        "facilities/incident_detail.html",
+        {
+            "incident": incident,
+            "people": people,
+            "stills": selectors.incident_stills(incident=incident),
+            "bans": selectors.bans_for_incident(incident=incident),
+            "identity_releases": identities,
+            "footage_releases": footage,
+            "now": timezone.now(),
+            "person_form": forms.IncidentPersonForm()
+            if gate.has_role_permission(user, "facilities.add_incidentperson")
+            else None,
+            "police_form": forms.PoliceIdentityForm(people=_identified_choices(people))
+            if gate.has_role_permission(user, "facilities.add_policeidentityrelease")
+            and _identified_choices(people)
+            else None,
+            "can_ban": gate.has_role_permission(user, "facilities.add_ban") and people,
+            "can_release": gate.has_role_permission(user, "facilities.add_footagerelease"),
+        },
+    )
+
+
+@serves_patron_data
+@login_required
+@require_POST
+def incident_person_add(request: HttpRequest, pk: int) -> HttpResponse:
+    gate.require_role_permission(request.user, "facilities.add_incidentperson")
+    incident = _incident_or_404(pk)
+    form = forms.IncidentPersonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.incident_person_add(actor=request.user, incident=incident, **form.cleaned_data)
+        except Refused:
+            # Logged by the gate; the same words whether the card exists or not.
+            form.add_error("card_number", NOT_FOUND_MESSAGE)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Person added to the incident.")
+            return redirect("facilities:incident_detail", pk=incident.pk)
+    return render(
+        request,
+        "facilities/form.html",
+        {"form": form, "title": f"Add a person to incident #{incident.pk}"},
+    )
+
+
+@serves_patron_data
+@login_required
+@require_POST
+def incident_police(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give police the identity of a patron named in this incident (CONF-10)."""
+    gate.require_role_permission(request.user, "facilities.add_policeidentityrelease")
+    incident = _incident_or_404(pk)
+    people = selectors.incident_people(user=request.user, incident=incident)
+    form = forms.PoliceIdentityForm(request.POST, people=_identified_choices(people))
+    if form.is_valid():
+        data = form.cleaned_data
+        person = IncidentPerson.objects.get(pk=data.pop("person"))
+        try:
+            services.police_identity_release(
+                actor=request.user, incident=incident, person=person, **data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The release to police is recorded (CONF-10).")
+            return redirect("facilities:incident_detail", pk=incident.pk)
+    return render(
+        request,
+        "facilities/form.html",
+        {"form": form, "title": f"Identify a person to police for incident #{incident.pk}"},
+    )
+
+
+# Bans
+
+
+@serves_patron_data
+@login_required
+def ban_list(request: HttpRequest) -> HttpResponse:
+    gate.require_role_permission(request.user, "facilities.view_ban")
+    page = Paginator(selectors.ban_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "facilities/ban_list.html",
+        {
+            "page": page,
+            "bans": selectors.bans_shown(user=request.user, bans=page.object_list),
+            "can_end": gate.has_role_permission(request.user, "facilities.change_ban"),
+        },
+    )
+
+
+@serves_patron_data
+@login_required
+def ban_create(request: HttpRequest, pk: int) -> HttpResponse:
+    gate.require_role_permission(request.user, "facilities.add_ban")
+    incident = _incident_or_404(pk)
+    people = selectors.incident_people(user=request.user, incident=incident)
+    choices = [(shown.person.pk, shown.name) for shown in people]
+    form = forms.BanForm(request.POST or None, people=choices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person = IncidentPerson.objects.get(pk=data.pop("person"), incident=incident)
+        try:
+            ban = services.ban_create(
+                actor=request.user,
+                person=person,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                all_branches=data["all_branches"],
+                branches=data["branches"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Ban #{ban.pk} recorded.")
+            return redirect("facilities:incident_detail", pk=incident.pk)
+    return render(
+        request, "facilities/form.html", {"form": form, "title": f"Ban after incident #{pk}"}
+    )
+
+
+@serves_patron_data
+@login_required
+@require_POST
+def ban_end(request: HttpRequest, pk: int) -> HttpResponse:
+    gate.require_role_permission(request.user, "facilities.change_ban")
+    ban = selectors.ban_get(pk=pk)
+    if ban is None:
+        raise _not_found("ban")
+    try:
+        services.ban_end(actor=request.user, ban=ban)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Ban #{ban.pk} has ended; its stills are no longer shared.")
+    return redirect("facilities:ban_list")
+
+
+# Cameras (CAM-1, CAM-2)
+
+
+@serves_patron_data
+@login_required
+def camera_list(request: HttpRequest) -> HttpResponse:
+    gate.require_role_permission(request.user, "facilities.view_camera")
+    can_add = gate.has_role_permission(request.user, "facilities.add_camera")
+    form = forms.CameraForm(request.POST or None) if can_add else None
+    if request.method == "POST":
+        gate.require_role_permission(request.user, "facilities.add_camera")
+        assert form is not None
+        if form.is_valid():
+            try:
+                camera = services.camera_register(**form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, f"Camera {camera.name} registered.")
+                return redirect("facilities:camera_list")
+    return render(
+        request,
+        "facilities/camera_list.html",
+        {"cameras": selectors.camera_list(), "form": form},
+    )
+
+
+# Recordings and stills (CAM-3, CAM-4)
+
+
+@serves_patron_data
+@login_required
+def recording_list(request: HttpRequest) -> HttpResponse:
+    gate.require_role_permission(request.user, "facilities.view_recording")
+    page = Paginator(selectors.recording_list(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "facilities/recording_list.html", {"page": page})
+
+
+@serves_patron_data
+@login_required
+def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show one recording to a designated viewer; the view is logged (CAM-3)."""
+    recording = gate.view_recording(request, pk, purpose=gate.VIEW)
+    return render(
+        request,
+        "facilities/recording_detail.html",
+        {
+            "recording": recording,
+            "holds": selectors.recording_holds(recording=recording),
+            "hold_form": forms.HoldForm()
+            if gate.has_role_permission(request.user, "facilities.add_recordinghold")
+            else None,
+            "can_still": gate.has_role_permission(request.user, "facilities.add_still"),
+        },
+    )
+
+
+@serves_patron_data
+@login_required
+def recording_file(request: HttpRequest, pk: int) -> FileResponse:
+    """Stream a recording's file to a designated viewer; every fetch is logged (CAM-3)."""
+    recording = gate.view_recording(request, pk, purpose=gate.PLAY)
+    return _file_response(recording.file, f"recording-{recording.pk}")
+
+
+@serves_patron_data
+@login_required
+@require_POST
+def recording_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    gate.require_role_permission(request.user, "facilities.add_recordinghold")
+    recording = gate.view_recording(request, pk, purpose=gate.HOLD)
+    form = forms.HoldForm(request.POST)
+    if form.is_valid():
+        services.recording_hold_place(
+            actor=request.user, recording=recording, incident=form.cleaned_data["incident"]
+        )
+        messages.success(request, "The recording is held for the incident.")
+    else:
+        messages.error(request, " ".join(str(e) for e in form.errors.get("incident", [])))
+    return redirect("facilities:recording_detail", pk=recording.pk)
+
+
+@serves_patron_data
+@login_required
+def still_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep a still from a recording for an incident (CAM-4); opening the recording is logged."""
+    gate.require_role_permission(request.user, "facilities.add_still")
+    recording = gate.view_recording(request, pk, purpose=gate.STILL)
+    form = forms.StillForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            still = services.still_create(
+                actor=request.user, recording=recording, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"Still #{still.pk} kept for the incident.")
+            return redirect("facilities:incident_detail", pk=still.incident_id)
+    return render(
+        request,
+        "facilities/form.html",
+        {"form": form, "title": f"Keep a still from recording #{recording.pk}", "files": True},
+    )
+
+
+@serves_patron_data
+@login_required
+def stills_shared(request: HttpRequest) -> HttpResponse:
+    """Show staff the stills posted while their bans are in effect (CAM-4)."""
+    return render(request, "facilities/stills_shared.html", {"stills": gate.shared_stills(request)})
+
+
+@serves_patron_data
+@login_required
+def still_image(request: HttpRequest, pk: int) -> FileResponse:
+    still = gate.view_still(request, pk, purpose=gate.STILL)
+    return _file_response(still.image, f"still-{still.pk}")
+
+
+# Outside requests and releases (CAM-5, CAM-6)
+
+
+@serves_patron_data
+@login_required
+def request_create(request: HttpRequest) -> HttpResponse:
+    """Record a request for footage from outside the library for the director (CAM-6)."""
+    gate.require_role_permission(request.user, "facilities.add_outsiderequest")
+    form = forms.OutsideRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.outside_request_record(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, "The request is recorded and goes to the library director (CAM-6)."
+            )
+            return redirect("facilities:index")
+    return render(
+        request,
+        "facilities/form.html",
+        {"form": form, "title": "Record a request for footage from outside the library"},
+    )
+
+
+@serves_patron_data
+@login_required
+def request_queue(request: HttpRequest) -> HttpResponse:
+    gate.open_queue(request)
+    return render(
+        request,
+        "facilities/request_queue.html",
+        {
+            "queued": selectors.outside_request_queue(),
+            "decided": selectors.outside_requests_decided(),
+        },
+    )
+
+
+def _release_initial(outside: Any) -> dict[str, Any]:
+    if outside is None:
+        return {"recipient_kind": "police"}
+    return {
+        "recipient_kind": outside.requester_kind,
+        "recipient_name": outside.requester_name,
+        "incident": outside.incident_id,
+        "legal_order": outside.legal_order_id,
+    }
+
+
+@serves_patron_data
+@login_required
+def release_create(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Let the director release footage, for a queued request or for an incident (CAM-5/6)."""
+    outside = gate.open_request(request, pk) if pk is not None else None
+    if outside is None:
+        gate.open_queue(request)
+    initial = _release_initial(outside)
+    if outside is None and request.GET.get("incident", "").isdigit():
+        initial["incident"] = int(request.GET["incident"])
+    form = forms.ReleaseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            release = services.footage_release(
+                actor=request.user, outside_request=outside, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        except Refused as refused:
+            # The director is told why; the refusal is already in the trail.
+            decision = refused.decision
+            form.add_error(None, f"Not released ({decision.clause}): {decision.message}")
+        else:
+            messages.success(request, f"Footage released under {release.clause}; logged.")
+            return redirect("facilities:request_queue")
+    return render(
+        request,
+        "facilities/release_form.html",
+        {"form": form, "outside": outside, "decline_form": forms.DeclineForm()},
+    )
+
+
+@serves_patron_data
+@login_required
+@require_POST
+def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    outside = gate.open_request(request, pk)
+    form = forms.DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.outside_request_decline(
+                actor=request.user, outside_request=outside, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Request #{outside.pk} declined.")
+            return redirect("facilities:request_queue")
+    else:
+        messages.error(request, "Give the reason for declining.")
+    return redirect(reverse("facilities:request_release", kwargs={"pk": outside.pk}))
