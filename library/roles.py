@@ -178,7 +178,12 @@ def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
 
 def roles_of(user: Any) -> frozenset[Role]:
     """Return the staff roles a user holds through their groups (cached on the user)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    # Roles belong to staff accounts only; a patron's or agent's login costs no query.
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or not getattr(user, "is_staff", False)
+    ):
         return frozenset()
     cached: frozenset[Role] | None = getattr(user, "_library_roles", None)
     if cached is None:

@@ -68,8 +68,9 @@ password_reset_complete = public(
 def _account_context(
     request: AuthenticatedRequest, patron: Patron, purpose: Purpose
 ) -> dict[str, Any]:
-    access.read(request.user, patron, DataCategory.IDENTITY, purpose)
-    access.read(request.user, patron, DataCategory.CIRCULATION, purpose)
+    access.read_many(
+        request.user, patron, [DataCategory.IDENTITY, DataCategory.CIRCULATION], purpose
+    )
     loans = Paginator(selectors.current_loans(patron), selectors.LOAN_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -77,20 +78,38 @@ class Asker:
     extra: dict[str, Any] = field(default_factory=dict)  # ids recorded with the audit entry
 
 
+def _identity_of(user: Any) -> tuple[ContractedAgent | None, int | None]:
+    """Return the user's contracted agent and own patron id, looked up once per user object.
+
+    Every gate call of a request starts here, so one query answers both.
+    """
+    cached: tuple[ContractedAgent | None, int | None] | None = getattr(
+        user, "_library_identity", None
+    )
+    if cached is None:
+        agent_id, patron_id = get_user_model().objects.filter(pk=user.pk).values_list(
+            "contracted_agent", "patron"
+        ).first() or (None, None)
+        agent = ContractedAgent.objects.get(pk=agent_id) if agent_id else None
+        cached = (agent, patron_id)
+        user._library_identity = cached
+    return cached
+
+
 def asker_for_user(user: Any, subject: Patron | None) -> Asker:
     """Return who a logged-in user is with respect to the patron whose data they want."""
     roles = roles_of(user)
     if roles or getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
         return Asker(Requester.STAFF, roles=roles)
-    agent = (
-        ContractedAgent.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
-    )
+    if user is None or not user.is_authenticated:
+        return Asker(Requester.THIRD_PARTY)
+    agent, own_id = _identity_of(user)
     if agent is not None:
         return Asker(Requester.CONTRACTED_AGENT, agent=agent)
-    own = Patron.objects.filter(user_id=user.pk).first() if user.is_authenticated else None
-    if own is None:
+    if own_id is None:
         return Asker(Requester.THIRD_PARTY)
-    if subject is not None and own.pk == subject.pk:
+    own = Patron(pk=own_id)  # only its id is needed to decide
+    if subject is not None and own_id == subject.pk:
         return Asker(Requester.ACCOUNT_HOLDER, patron=own, identified=True)
     # A patron reading someone else's record can only be claiming to be the
     # adult listed on a minor's account; the facts decide whether they are.
@@ -311,6 +330,44 @@ def read(user: Any, patron: Patron | None, category: DataCategory, purpose: Purp
     )
 
 
+def read_many(
+    user: Any, patron: Patron | None, categories: list[DataCategory], purpose: Purpose
+) -> list[Decision]:
+    """Decide and log a page's reads of several categories of one patron, in one append.
+
+    Every read is logged, allowed or refused; then Refused is raised if any was refused.
+    """
+    asker = asker_for_user(user, patron)
+    now = timezone.now()
+    decisions, entries = [], []
+    for category in categories:
+        if patron is None:
+            decision = _decision_for_unknown(asker, category, purpose)
+        else:
+            facts = _facts(
+                actor=user, asker=asker, patron=patron, category=category, purpose=purpose, now=now
+            )
+            decision = decide(Request(asker.requester, category, purpose, facts))
+        decisions.append(decision)
+        entries.append(
+            _entry(
+                actor=user,
+                patron_id=patron.pk if patron else None,
+                category=category,
+                purpose=purpose,
+                decision=decision,
+                asker=asker,
+            )
+        )
+    refused = next((decision for decision in decisions if not decision.allowed), None)
+    if refused is not None and _inside_caller_transaction():
+        raise GateInsideTransaction("Call the gate before transaction.atomic, not inside it.")
+    audit.chain_append_many(entries)
+    if refused is not None:
+        raise Refused(refused)
+    return decisions
+
+
 def find_patron(
     user: Any,
     *,
@@ -407,7 +464,7 @@ def scoped_patrons(user: Any, category: DataCategory, purpose: Purpose) -> Query
             patronuserobjectpermission__permission__codename="disclose_as_agent",
         )
 
-    own = Patron.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+    own = _identity_of(user)[1]
     if own is None:
         return patrons.none()
     scope = Q(pk__in=[])

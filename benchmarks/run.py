@@ -1,0 +1,143 @@
+"""Run every benchmark against a fresh PostgreSQL database and write benchmarks/RESULTS.md.
+
+    python -m benchmarks.run --size small      # about a minute, for development
+    python -m benchmarks.run --size full       # 1M patrons, 10M loans: most of an hour
+
+The database named by --database (default library_bench) on the server of
+DATABASE_URL (default postgres://postgres@127.0.0.1:5432/) is dropped and
+created again. Results state the machine and the date.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+SIZES = {
+    "small": {"patrons": 10_000, "loans": 100_000, "audit_entries": 100_000, "grants": 5_000},
+    "full": {
+        "patrons": 1_000_000,
+        "loans": 10_000_000,
+        "audit_entries": 10_000_000,
+        "grants": 100_000,
+    },
+}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fresh_database(server_url: str, name: str) -> str:
+    import psycopg
+
+    parts = urlsplit(server_url)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"{cpu}, {os.cpu_count()} cores{memory}, {system}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", choices=sorted(SIZES), default="small")
+    parser.add_argument("--database", default="library_bench")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432/"),
+    )
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
+    args = parser.parse_args()
+    size = SIZES[args.size]
+
+    os.environ["DATABASE_URL"] = _fresh_database(args.server, args.database)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "library.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from benchmarks import object_permissions, privacy_overhead
+    from benchmarks.fixtures import portal_patron
+    from library.scale import seed_scale
+
+    started = time.monotonic()
+    call_command("migrate", verbosity=0)
+    print(f"Seeding {args.size}: {size}", flush=True)
+    seed_started = time.monotonic()
+    written = seed_scale(
+        patrons=size["patrons"],
+        loans=size["loans"],
+        audit_entries=size["audit_entries"],
+        progress=lambda table, rows: None,
+    )
+    seed_seconds = time.monotonic() - seed_started
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+
+    results = []
+    print("1. privacy overhead", flush=True)
+    results.append(privacy_overhead.run(patron=portal_patron(loans=20), rounds=300))
+    print("5. object permissions", flush=True)
+    agent = object_permissions.assign_grants(count=size["grants"])
+    results.append(object_permissions.run(agent=agent, checks=3000))
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"- Date: {datetime.date.today().isoformat()}",
+        f"- Machine: {_machine()}",
+        f"- PostgreSQL {pg_version}, database `{args.database}` created fresh for the run",
+        f"- Size `{args.size}`: "
+        + ", ".join(f"{count:,} {name}" for name, count in written.items()),
+        f"- Loading the data with `seed_scale` took {seed_seconds:.0f} s; the whole run took "
+        f"{time.monotonic() - started:.0f} s",
+        "",
+        "| benchmark | measured | target | met |",
+        "|---|---|---|---|",
+    ]
+    for result in results:
+        met = {True: "yes", False: "**no**", None: "—"}[result.met]
+        lines.append(f"| {result.name} | {result.measured} | {result.target} | {met} |")
+    lines.append("")
+    for result in results:
+        lines.append(f"## {result.name}")
+        lines.append("")
+        lines += [f"- {detail}" for detail in result.details]
+        if result.notes:
+            lines += ["", result.notes]
+        lines.append("")
+    Path(args.out).write_text("\n".join(lines))
+    print(f"Wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
