@@ -397,6 +397,7 @@ def _expected_head_problem(expect: Head, report: ChainReport) -> ChainBreak | No
 def verify_chain(
     *,
     progress: Callable[[int], None] | None = None,
+    progress_every: int = 10000,
     expect: Head | None = None,
 ) -> ChainReport:
     """Walk the chain in order and report the first entry that does not fit.
@@ -426,7 +427,7 @@ def verify_chain(
             return ChainReport(checked, expected_seq - 1, expected_prev, problem, start)
         checked += 1
         expected_seq, expected_prev = entry.seq + 1, entry.entry_hash
-        if progress and checked % 10000 == 0:
+        if progress and checked % progress_every == 0:
             progress(checked)
     report = ChainReport(checked, expected_seq - 1, expected_prev, None, start)
     if expect is not None and (problem := _expected_head_problem(expect, report)):

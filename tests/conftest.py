@@ -84,12 +84,18 @@ def _flush_may_empty_the_audit_table() -> Iterator[None]:
     as it must for the application and anyone else. Only in the test process,
     the flush switches that one trigger off and on again inside the flush's own
     transaction, so no other connection ever sees the table unprotected.
+
+    It also empties django-auditlog's own log table, which auditlog's migrations
+    create even though AUDITLOG_LOGENTRY_MODEL replaces it: flush leaves out the
+    swapped model's table, and its foreign key to auth_user would stop the
+    TRUNCATE of users.
     """
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     from privacy.audit import AUDIT_TABLE, TRUNCATE_TRIGGER
 
     original = DatabaseOperations.sql_flush
+    unused_auditlog_table = "auditlog_logentry"
 
     def sql_flush(
         self: DatabaseOperations,
@@ -99,11 +105,15 @@ def _flush_may_empty_the_audit_table() -> Iterator[None]:
         reset_sequences: bool = False,
         allow_cascade: bool = False,
     ) -> list[str]:
+        if AUDIT_TABLE not in tables:
+            return original(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        if unused_auditlog_table in self.connection.introspection.table_names():
+            tables = [*tables, unused_auditlog_table]
         statements = original(
             self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
         )
-        if AUDIT_TABLE not in tables or not statements:
-            return statements
         return [
             f"ALTER TABLE {AUDIT_TABLE} DISABLE TRIGGER {TRUNCATE_TRIGGER}",
             *statements,

@@ -45,7 +45,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        expected = parse_head(options["expect_head"]) if options["expect_head"] else None
+        expected = (
+            parse_head(options["expect_head"]) if options["expect_head"] is not None else None
+        )
         if options["head"]:
             self.stdout.write(str(audit.chain_head()))
             return
