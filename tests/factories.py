@@ -200,3 +200,15 @@ class ContractedAgentFactory(factory.django.DjangoModelFactory):
     )
     contract_end = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=335))
     user = factory.SubFactory(UserFactory)
+
+
+class LegalOrderReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "privacy.LegalOrderRelease"
+
+    order = factory.SubFactory(LegalOrderFactory)
+    patron = factory.SubFactory(PatronFactory)
+    category = DataCategory.CIRCULATION
+    released_by = factory.SelfAttribute("order.received_by")
+    records = 3
+    note = "Loans for March handed to the detective in person"
