@@ -38,3 +38,14 @@ def test_a_client_cannot_write_a_correlation_id_into_the_trail(rf, desk):
     request.user = desk
     serve(request)
     assert AuditEntry.objects.latest().cid is None
+
+
+def test_work_done_after_a_request_is_not_put_down_to_its_user(rf, desk):
+    from privacy.audit import record_summary
+    from privacy.models import AuditEntry as Entry
+
+    request = rf.get("/")
+    request.user = desk
+    serve(request)
+    entry = record_summary(model=Entry, action=Entry.Action.UPDATE, count=0, reason="nightly job")
+    assert entry.actor_id is None
