@@ -56,6 +56,13 @@ class AuditEntry(AbstractLogEntry):
         related_name="+",
     )
     actor_name = models.CharField(max_length=150, blank=True)
+    # auditlog's field cascades; here removing a content type never removes entries.
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="content type",
+    )
     seq = models.BigIntegerField(unique=True, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     entry_hash = models.CharField(max_length=64, editable=False)

@@ -81,6 +81,18 @@ def test_deleting_a_user_leaves_their_entries_as_they_were():
     assert verify_chain().intact
 
 
+def test_removing_a_content_type_never_removes_its_entries():
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import ProtectedError
+
+    from patrons.models import Patron
+
+    PatronFactory()
+    with pytest.raises(ProtectedError):
+        ContentType.objects.get_for_model(Patron).delete()
+    assert AuditEntry.objects.count() == 1
+
+
 def test_entries_keep_no_email_address_of_the_actor():
     actor = UserFactory(username="someone", email="someone@example.org")
     entry = record_summary(
