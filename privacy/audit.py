@@ -275,26 +275,31 @@ def checkpoint_details(
     }
 
 
-def checkpoints(using: str = "default") -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield (seq, details) for each checkpoint entry still in the table, newest first."""
+def _checkpoint_rows(using: str = "default") -> Any:
     from privacy.models import AuditEntry
 
-    rows = (
+    # A partial index holds just these rows (audit_checkpoint_idx).
+    return (
         AuditEntry.objects.using(using)
         .filter(additional_data__has_key=CHECKPOINT_KEY)
         .order_by("-seq")
         .values_list("seq", "additional_data")
     )
-    for seq, data in rows.iterator():
+
+
+def checkpoints(using: str = "default") -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (seq, details) for each checkpoint entry still in the table, newest first."""
+    for seq, data in _checkpoint_rows(using):
         yield seq, data[CHECKPOINT_KEY]
 
 
 def chain_start(using: str = "default") -> ChainStart:
     """Return where the chain starts: after the entries the newest checkpoint archived."""
-    newest = next(checkpoints(using), None)
+    newest = _checkpoint_rows(using).first()
     if newest is None:
         return ChainStart(0, GENESIS_HASH)
-    seq, details = newest
+    seq, data = newest
+    details = data[CHECKPOINT_KEY]
     try:
         through, last_hash = int(details["archived_through"]), str(details["last_hash"])
     except (KeyError, TypeError, ValueError):

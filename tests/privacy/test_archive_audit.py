@@ -224,3 +224,12 @@ def test_removal_goes_in_batches(history, tmp_path):
         "removed entries up to #4",
         "removed entries up to #5",
     ]
+
+
+@pytest.mark.parametrize("size", ["0", "many"])
+def test_a_bad_batch_size_is_refused(history, tmp_path, size):
+    from privacy.management.commands.archive_audit import BAD_BATCH
+
+    with pytest.raises(CommandError) as error:
+        archive(tmp_path, "2025-06-01", "--batch-size", size)
+    assert str(error.value) == BAD_BATCH

@@ -76,3 +76,12 @@ def test_progress_is_reported_along_the_way():
     seen = []
     verify_chain(progress=seen.append, progress_every=2)
     assert seen == [2, 4]
+
+
+def test_a_missing_archive_file_is_one_readable_line(tmp_path):
+    from privacy.management.commands.verify_audit import NO_ARCHIVE
+
+    path = tmp_path / "nothing.jsonl"
+    with pytest.raises(CommandError) as error:
+        run("--archive", str(path))
+    assert str(error.value) == NO_ARCHIVE.format(path=path)
