@@ -36,7 +36,7 @@ def assign_grants(*, count: int) -> ContractedAgent:
     table = PatronUserObjectPermission._meta.db_table
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(  # type: ignore[attr-defined]
+        cursor.cursor.copy(
             f'COPY "{table}" (user_id, permission_id, content_object_id) FROM STDIN'
         ) as copy,
     ):

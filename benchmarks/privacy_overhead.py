@@ -26,7 +26,7 @@ TARGET = 1.25
 
 @public
 def plain_account(request: HttpRequest) -> HttpResponse:
-    patron = Patron.objects.select_related("home_branch").get(user_id=request.user.pk)
+    patron = Patron.objects.select_related("home_branch").get(user_id=request.user.pk or 0)
     loans = Paginator(selectors.current_loans(patron), selectors.LOAN_PAGE_SIZE).get_page(None)
     context: dict[str, Any] = {
         "patron": patron,

@@ -406,9 +406,12 @@ def _copy_audit(
         return 0
     patron_type = ContentType.objects.get_for_model(Patron).pk
     audit._lock_chain("default")
-    seq, prev_hash = audit._head("default")
-    start = now - datetime.timedelta(days=365)
-    step = datetime.timedelta(days=365) / count
+    head = audit.chain_head("default")
+    seq, prev_hash = head.seq, head.hash
+    # Timestamps never go backwards along the chain, so the seeded reads
+    # follow the current head, a millisecond apart.
+    start = max(head.timestamp or now, now)
+    step = datetime.timedelta(milliseconds=1)
     purposes = [
         Purpose.CIRCULATION,
         Purpose.CIRCULATION,

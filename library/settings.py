@@ -223,6 +223,8 @@ MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_MASK_CALLABLE = "privacy.audit.redact"
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
+# No correlation id from a request header: any client could write text into the trail.
+AUDITLOG_CID_HEADER = None
 
 # Library policy settings.
 LIBRARY_AGE_OF_MAJORITY = env_int("AGE_OF_MAJORITY", 18, minimum=1)  # CONF-4

@@ -13,4 +13,5 @@ urlpatterns = [
     path("staff/privacy/", include("privacy.urls")),
     path("agent/", include((agent_urlpatterns, "agent"))),
     path("staff/facilities/", include("facilities.urls")),
+    path("audit/", include("privacy.audit_urls")),
 ]

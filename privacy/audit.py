@@ -4,14 +4,21 @@ Every entry carries a sequence number, the hash of the entry before it and its
 own hash: SHA-256 over a canonical JSON form of its fields and that previous
 hash. Changing, removing, inserting or reordering any entry breaks the chain
 from that point on, which `verify_chain` reports.
+
+Old entries leave the table only through archiving (`archive_audit`): they are
+written to a JSON-lines file and a checkpoint entry is appended that carries
+the hash of the last archived entry, so the chain that remains starts from the
+checkpoint's hash instead of from nothing. Timestamps never go backwards along
+the chain, so a date range is also a range of sequence numbers.
 """
 
 import datetime
 import hashlib
 import ipaddress
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -23,6 +30,9 @@ if TYPE_CHECKING:
 
 GENESIS_HASH = "0" * 64
 APPEND_ONLY_MESSAGE = "The audit trail is append-only: entries cannot be changed or deleted."
+NOT_ARCHIVED_MESSAGE = (
+    "Only entries that a checkpoint has archived can be removed from the audit trail."
+)
 REDACTED = "[redacted]"
 # Any fixed 64-bit number; it names the lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK_KEY = 7_412_355_001
@@ -53,6 +63,15 @@ HASHED_FIELDS = (
 )
 
 
+# The audit table and its PostgreSQL trigger that refuses TRUNCATE (migration
+# 0004); the test suite's flush switches only that trigger off (tests/conftest.py).
+AUDIT_TABLE = "privacy_auditentry"
+TRUNCATE_TRIGGER = "privacy_audit_no_truncate"
+# The key in a checkpoint entry's additional_data. The PostgreSQL trigger
+# (migration 0004) reads the same key to allow removing archived entries only.
+CHECKPOINT_KEY = "checkpoint"
+
+
 class AuditTrailIsAppendOnly(Exception):
     pass
 
@@ -62,17 +81,33 @@ def redact(value: Any) -> str:
     return REDACTED
 
 
-def canonical_form(entry: "AuditEntry") -> bytes:
-    """Return the bytes an entry's hash is computed over."""
+def hashed_payload(entry: "AuditEntry") -> dict[str, Any]:
+    """Return the fields an entry's hash covers, as plain JSON values (also the archive's form)."""
     payload = {name: getattr(entry, name) for name in HASHED_FIELDS}
     payload["timestamp"] = entry.timestamp.astimezone(datetime.UTC).isoformat()
+    return payload
+
+
+def _payload_bytes(payload: dict[str, Any]) -> bytes:
     return json.dumps(
         payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
     ).encode()
 
 
+def canonical_form(entry: "AuditEntry") -> bytes:
+    """Return the bytes an entry's hash is computed over."""
+    return _payload_bytes(hashed_payload(entry))
+
+
 def entry_hash(entry: "AuditEntry") -> str:
     return hashlib.sha256(canonical_form(entry)).hexdigest()
+
+
+def payload_hash(payload: dict[str, Any]) -> str:
+    """Return the hash of an entry given as its hashed payload (an archived entry)."""
+    return hashlib.sha256(
+        _payload_bytes({name: payload.get(name) for name in HASHED_FIELDS})
+    ).hexdigest()
 
 
 def _apply_request_context(entry: "AuditEntry") -> None:
@@ -90,8 +125,9 @@ def _apply_request_context(entry: "AuditEntry") -> None:
         return
     actor = context.get("actor")
     if entry.actor_id is None and actor is not None and getattr(actor, "pk", None):
+        # Setting the actor here also keeps auditlog's receiver from copying the
+        # actor's email address into the entry: the id and name are enough.
         entry.actor = actor
-        entry.actor_email = getattr(actor, "email", None)
     for key in ("remote_addr", "remote_port"):
         if getattr(entry, key) is None and context.get(key) is not None:
             setattr(entry, key, context[key])
@@ -106,6 +142,8 @@ def _normalise(entry: "AuditEntry") -> None:
             entry.remote_addr = None
     if entry.actor_id is not None and not entry.actor_name:
         entry.actor_name = entry.actor.get_username() if entry.actor else ""
+    # An email address is identity data (CONF-6); the actor's id and name say who.
+    entry.actor_email = None
     if entry.content_type_id and entry.object_pk and str(entry.object_pk) != "-":
         # Entries name objects by id only: an object's own text (a name, a
         # title) would outlive the object in an append-only table.
@@ -130,16 +168,37 @@ def _lock_chain(using: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
 
 
-def _head(using: str) -> tuple[int, str]:
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+    timestamp: datetime.datetime | None = None
+
+    def __str__(self) -> str:
+        """Return the head as verify_audit --head prints it and --expect-head reads it."""
+        return f"{self.seq}:{self.hash}"
+
+
+def chain_head(using: str = "default") -> Head:
+    """Return the last entry's sequence number and hash (0 and the genesis hash when empty)."""
     from privacy.models import AuditEntry
 
-    head = AuditEntry.objects.using(using).order_by("-seq").values_list("seq", "entry_hash").first()
-    return head if head else (0, GENESIS_HASH)
+    head = (
+        AuditEntry.objects.using(using)
+        .order_by("-seq")
+        .values_list("seq", "entry_hash", "timestamp")
+        .first()
+    )
+    return Head(*head) if head else Head(0, GENESIS_HASH)
 
 
-def _link(entry: "AuditEntry", seq: int, prev_hash: str) -> None:
+def _link(entry: "AuditEntry", seq: int, prev_hash: str, not_before: Any) -> None:
     _apply_request_context(entry)
     _normalise(entry)
+    # Under the chain lock, so timestamps never go backwards along the chain
+    # and a date range maps onto a range of sequence numbers.
+    if not_before is not None and entry.timestamp < not_before:
+        entry.timestamp = not_before
     entry.seq, entry.prev_hash = seq, prev_hash
     entry.entry_hash = entry_hash(entry)
 
@@ -149,8 +208,8 @@ def chain_append(entry: "AuditEntry", *, save: Callable[[], None]) -> None:
     using = entry._state.db or "default"
     with transaction.atomic(using=using):
         _lock_chain(using)
-        seq, prev_hash = _head(using)
-        _link(entry, seq + 1, prev_hash)
+        head = chain_head(using)
+        _link(entry, head.seq + 1, head.hash, head.timestamp)
         save()
 
 
@@ -162,11 +221,12 @@ def chain_append_many(entries: list["AuditEntry"], *, using: str = "default") ->
         return
     with transaction.atomic(using=using):
         _lock_chain(using)
-        seq, prev_hash = _head(using)
+        head = chain_head(using)
+        seq, prev_hash, not_before = head.seq, head.hash, head.timestamp
         for entry in entries:
             seq += 1
-            _link(entry, seq, prev_hash)
-            prev_hash = entry.entry_hash
+            _link(entry, seq, prev_hash, not_before)
+            prev_hash, not_before = entry.entry_hash, entry.timestamp
         AuditEntry.objects.using(using).bulk_create(entries)
 
 
@@ -174,6 +234,17 @@ def chain_append_many(entries: list["AuditEntry"], *, using: str = "default") ->
 class ChainBreak:
     seq: int
     problem: str
+    kind: str = "altered"
+
+
+@dataclass(frozen=True)
+class ChainStart:
+    """Where the chain in the table begins: at genesis, or just after archived entries."""
+
+    after_seq: int  # entries up to this one were archived (0: none were)
+    prev_hash: str  # the hash the first remaining entry must link to
+    checkpoint_seq: int | None = None  # the checkpoint entry that says so
+    problem: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,15 +253,66 @@ class ChainReport:
     head_seq: int
     head_hash: str
     first_break: ChainBreak | None
+    start: ChainStart = ChainStart(0, GENESIS_HASH)
 
     @property
     def intact(self) -> bool:
         return self.first_break is None
 
 
+def checkpoint_details(
+    *, archived_from: int, archived_through: int, last_hash: str, file: str, sha256: str
+) -> dict[str, Any]:
+    """Return the additional_data of a checkpoint entry (the trigger reads archived_through)."""
+    return {
+        CHECKPOINT_KEY: {
+            "archived_from": archived_from,
+            "archived_through": archived_through,
+            "last_hash": last_hash,
+            "file": file,
+            "sha256": sha256,
+        }
+    }
+
+
+def _checkpoint_rows(using: str = "default") -> Any:
+    from privacy.models import AuditEntry
+
+    # A partial index holds just these rows (audit_checkpoint_idx).
+    return (
+        AuditEntry.objects.using(using)
+        .filter(additional_data__has_key=CHECKPOINT_KEY)
+        .order_by("-seq")
+        .values_list("seq", "additional_data")
+    )
+
+
+def checkpoints(using: str = "default") -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (seq, details) for each checkpoint entry still in the table, newest first."""
+    for seq, data in _checkpoint_rows(using):
+        yield seq, data[CHECKPOINT_KEY]
+
+
+def chain_start(using: str = "default") -> ChainStart:
+    """Return where the chain starts: after the entries the newest checkpoint archived."""
+    newest = _checkpoint_rows(using).first()
+    if newest is None:
+        return ChainStart(0, GENESIS_HASH)
+    seq, data = newest
+    details = data[CHECKPOINT_KEY]
+    try:
+        through, last_hash = int(details["archived_through"]), str(details["last_hash"])
+    except (KeyError, TypeError, ValueError):
+        return ChainStart(0, GENESIS_HASH, seq, "the checkpoint entry is malformed")
+    if through >= seq:
+        return ChainStart(0, GENESIS_HASH, seq, "the checkpoint claims to archive itself")
+    return ChainStart(through, last_hash, seq)
+
+
 def _entries_in_order(start_after: int = 0, chunk_size: int = 5000) -> Iterator["AuditEntry"]:
     from privacy.models import AuditEntry
 
+    # iterator() streams through a server-side cursor on PostgreSQL.
     return (
         AuditEntry.objects.filter(seq__gt=start_after)
         .order_by("seq")
@@ -198,32 +320,240 @@ def _entries_in_order(start_after: int = 0, chunk_size: int = 5000) -> Iterator[
     )
 
 
-def verify_chain(*, progress: Callable[[int], None] | None = None) -> ChainReport:
-    """Walk the whole chain in order and report the first entry that does not fit."""
-    expected_seq, expected_prev = 1, GENESIS_HASH
+def _link_problem(entry: "AuditEntry") -> ChainBreak:
+    """Say why an entry does not link to the one before it (runs once, at the break)."""
+    from privacy.models import AuditEntry
+
+    # Look near the entry only, so the diagnosis stays an index range scan.
+    linked = (
+        AuditEntry.objects.filter(
+            seq__gte=entry.seq - 1000, seq__lte=entry.seq + 1000, entry_hash=entry.prev_hash
+        )
+        .values_list("seq", flat=True)
+        .first()
+    )
+    if linked is not None and linked > entry.seq:
+        return ChainBreak(
+            entry.seq,
+            f"it links to entry #{linked}, which comes after it: entries were reordered",
+            "reordered",
+        )
+    if linked is not None:
+        return ChainBreak(
+            entry.seq,
+            f"it links to entry #{linked}, not to #{entry.seq - 1}: "
+            "entries were inserted before it",
+            "inserted",
+        )
+    return ChainBreak(
+        entry.seq,
+        "it links to an entry that is not there: the entry before it was removed, "
+        "replaced, or altered and given a new hash",
+        "unlinked",
+    )
+
+
+def entry_problem(entry: "AuditEntry", expected_seq: int, expected_prev: str) -> ChainBreak | None:
+    """Return why an entry does not fit where the walk expected it, or None if it fits."""
+    if entry.seq != expected_seq:
+        missing = (
+            f"entry #{expected_seq} is missing"
+            if entry.seq == expected_seq + 1
+            else f"entries #{expected_seq} to #{entry.seq - 1} are missing"
+        )
+        return ChainBreak(entry.seq, f"{missing}: removed", "removed")
+    if entry.prev_hash != expected_prev:
+        return _link_problem(entry)
+    if entry_hash(entry) != entry.entry_hash:
+        return ChainBreak(
+            entry.seq, "its contents do not match its hash: the entry was altered", "altered"
+        )
+    return None
+
+
+def _expected_head_problem(expect: Head, report: ChainReport) -> ChainBreak | None:
+    """Compare a head written down earlier with what the walk saw (entries it did not walk)."""
+    start = report.start
+    if expect.seq > report.head_seq:
+        return ChainBreak(
+            expect.seq,
+            f"the chain ends at entry #{report.head_seq} but entry #{expect.seq} was written "
+            "down earlier: entries were cut off the end",
+            "cut_off",
+        )
+    if expect.seq == start.after_seq:
+        if expect.hash == start.prev_hash:
+            return None
+        return ChainBreak(
+            expect.seq,
+            f"entry #{expect.seq}'s hash is not the one written down: the chain was rewritten",
+            "rewritten",
+        )
+    if expect.seq < start.after_seq:
+        return ChainBreak(
+            expect.seq,
+            f"entry #{expect.seq} has been archived: check the written-down head against the "
+            "archive file (verify_audit --archive FILE --expect-head ...)",
+            "archived",
+        )
+    return None
+
+
+def verify_chain(
+    *,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = 10000,
+    expect: Head | None = None,
+) -> ChainReport:
+    """Walk the chain in order and report the first entry that does not fit.
+
+    With `expect` (a head written down earlier), also report a chain that was
+    cut off or rewritten after that point.
+    """
+    start = chain_start()
+    if start.problem:
+        assert start.checkpoint_seq is not None
+        return ChainReport(
+            0, 0, GENESIS_HASH, ChainBreak(start.checkpoint_seq, start.problem, "checkpoint"), start
+        )
+    expected_seq, expected_prev = start.after_seq + 1, start.prev_hash
     checked = 0
-    for entry in _entries_in_order():
-        problem = None
-        if entry.seq != expected_seq:
-            problem = (
-                f"expected entry {expected_seq} but found {entry.seq}: "
-                "entries were removed or reordered"
-            )
-        elif entry.prev_hash != expected_prev:
-            problem = (
-                "its link to the previous entry does not match: an entry was removed or inserted"
-            )
-        elif entry_hash(entry) != entry.entry_hash:
-            problem = "its contents do not match its hash: the entry was altered"
+    for entry in _entries_in_order(start.after_seq):
+        problem = entry_problem(entry, expected_seq, expected_prev)
+        if problem is None and expect and entry.seq == expect.seq:
+            if entry.entry_hash != expect.hash:
+                problem = ChainBreak(
+                    entry.seq,
+                    f"entry #{entry.seq}'s hash is not the one written down: "
+                    "the chain was rewritten from here or earlier",
+                    "rewritten",
+                )
         if problem:
-            return ChainReport(
-                checked, expected_seq - 1, expected_prev, ChainBreak(entry.seq, problem)
-            )
+            return ChainReport(checked, expected_seq - 1, expected_prev, problem, start)
         checked += 1
         expected_seq, expected_prev = entry.seq + 1, entry.entry_hash
-        if progress and checked % 10000 == 0:
+        if progress and checked % progress_every == 0:
             progress(checked)
-    return ChainReport(checked, expected_seq - 1, expected_prev, None)
+    report = ChainReport(checked, expected_seq - 1, expected_prev, None, start)
+    if expect is not None and (problem := _expected_head_problem(expect, report)):
+        return ChainReport(checked, report.head_seq, report.head_hash, problem, start)
+    return report
+
+
+@dataclass(frozen=True)
+class ArchiveReport:
+    checked: int
+    first_seq: int | None
+    last_seq: int | None
+    last_hash: str | None
+    sha256: str
+    checkpoint_seq: int | None  # the live checkpoint that names this file, if still present
+    first_break: ChainBreak | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None
+
+
+def archive_line(entry: "AuditEntry") -> str:
+    """Return one entry as a line of an archive file: its hashed fields and its hash."""
+    return json.dumps(
+        {**hashed_payload(entry), "entry_hash": entry.entry_hash},
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _archived_payloads(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Yield each line's entry; ValueError on a line that is not one."""
+    for line in lines:
+        payload = json.loads(line)
+        if not (
+            isinstance(payload, dict)
+            and isinstance(payload.get("seq"), int)
+            and isinstance(payload.get("prev_hash"), str)
+            and isinstance(payload.get("entry_hash"), str)
+        ):
+            raise ValueError("not an archived entry")
+        yield payload
+
+
+def _archive_checkpoint_problem(
+    sha256: str, first_seq: int | None, last_seq: int | None, last_hash: str | None
+) -> tuple[int | None, ChainBreak | None]:
+    """Find the live checkpoint for an archive file and check that the two agree."""
+    for seq, details in checkpoints():
+        names_file = details.get("sha256") == sha256
+        same_range = details.get("archived_through") == last_seq
+        if not (names_file or same_range):
+            continue
+        agrees = (
+            names_file
+            and details.get("archived_from") == first_seq
+            and same_range
+            and details.get("last_hash") == last_hash
+        )
+        if agrees:
+            return seq, None
+        return seq, ChainBreak(
+            last_seq or 0,
+            f"the file does not match checkpoint #{seq}, which archived these entries: "
+            "the file was changed",
+            "checkpoint",
+        )
+    return None, None
+
+
+def verify_archive(path: Path, *, expect: Head | None = None) -> ArchiveReport:
+    """Check an archive file: its entries link and hash, and its checkpoint agrees with it."""
+    sha256 = file_sha256(path)
+    checked, expected_seq, expected_prev = 0, 0, ""
+    first_seq: int | None = None
+    problem: ChainBreak | None = None
+    with path.open(encoding="utf-8") as stream:
+        try:
+            for payload in _archived_payloads(stream):
+                seq: int = payload["seq"]
+                if first_seq is None:
+                    first_seq, expected_seq, expected_prev = seq, seq, payload["prev_hash"]
+                if seq != expected_seq:
+                    kind = "removed" if seq > expected_seq else "reordered"
+                    problem = ChainBreak(
+                        expected_seq, f"entry #{expected_seq} is missing or out of place", kind
+                    )
+                elif payload["prev_hash"] != expected_prev:
+                    problem = ChainBreak(seq, "it does not link to the entry before it", "unlinked")
+                elif payload_hash(payload) != payload.get("entry_hash"):
+                    problem = ChainBreak(
+                        seq, "its contents do not match its hash: the entry was altered", "altered"
+                    )
+                elif expect and seq == expect.seq and payload.get("entry_hash") != expect.hash:
+                    problem = ChainBreak(
+                        seq, f"entry #{seq}'s hash is not the one written down", "rewritten"
+                    )
+                if problem:
+                    break
+                checked += 1
+                expected_seq, expected_prev = seq + 1, payload["entry_hash"]
+        except ValueError:
+            problem = ChainBreak(expected_seq, "a line is not an archived entry", "unreadable")
+    last_seq = expected_seq - 1 if checked else None
+    last_hash = expected_prev if checked else None
+    checkpoint_seq = None
+    if problem is None:
+        checkpoint_seq, problem = _archive_checkpoint_problem(
+            sha256, first_seq, last_seq, last_hash
+        )
+    return ArchiveReport(checked, first_seq, last_seq, last_hash, sha256, checkpoint_seq, problem)
 
 
 def record_summary(

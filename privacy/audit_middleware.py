@@ -2,8 +2,9 @@
 
 from typing import Any
 
+from auditlog.context import auditlog_value
 from auditlog.middleware import AuditlogMiddleware
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from library.net import client_ip
 
@@ -15,6 +16,16 @@ class AuditContextMiddleware(AuditlogMiddleware):
     sent it; this one trusts the header only behind TRUSTED_PROXY_COUNT proxies,
     and never records a client-supplied port.
     """
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response: HttpResponse = super().__call__(request)
+        finally:
+            # auditlog leaves its context set once the request is over; clear it,
+            # or work done later on this thread (a command, a job) would be put
+            # down to the last request's user.
+            auditlog_value.set({})
+        return response
 
     @staticmethod
     def _get_remote_addr(request: HttpRequest) -> str | None:

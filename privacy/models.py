@@ -3,20 +3,46 @@
 import datetime
 from typing import Any
 
-from auditlog.models import AbstractLogEntry
+from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from privacy import audit
 from privacy.policy import DataCategory, Requester
 
 
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Entries in bulk: no update() or delete(); archived ones leave through remove_archived()."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise audit.AuditTrailIsAppendOnly(audit.APPEND_ONLY_MESSAGE)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise audit.AuditTrailIsAppendOnly(audit.APPEND_ONLY_MESSAGE)
+
+    def remove_archived(self, *, through_seq: int) -> int:
+        """Delete entries up to through_seq, which the newest checkpoint must cover.
+
+        The same rule as the PostgreSQL trigger, checked here too so SQLite
+        keeps it and the error is readable.
+        """
+        if through_seq > audit.chain_start(self.db).after_seq:
+            raise audit.AuditTrailIsAppendOnly(audit.NOT_ARCHIVED_MESSAGE)
+        deleted, _ = models.QuerySet.delete(self.filter(seq__lte=through_seq))
+        return deleted
+
+
+AuditEntryManager = LogEntryManager.from_queryset(AuditEntryQuerySet)
+
+
 class AuditEntry(AbstractLogEntry):
     """One django-auditlog entry, linked to the one before it by a SHA-256 hash chain.
 
     Entries are only ever appended: save() refuses to update, delete() refuses,
-    and on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE as well.
+    the queryset refuses update() and delete(), and on PostgreSQL a trigger
+    refuses UPDATE, TRUNCATE and any DELETE of entries no checkpoint archived.
     """
 
     # No database constraint and no SET NULL: deleting a user must never
@@ -30,6 +56,13 @@ class AuditEntry(AbstractLogEntry):
         related_name="+",
     )
     actor_name = models.CharField(max_length=150, blank=True)
+    # auditlog's field cascades; here removing a content type never removes entries.
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="content type",
+    )
     seq = models.BigIntegerField(unique=True, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
     entry_hash = models.CharField(max_length=64, editable=False)
@@ -40,6 +73,8 @@ class AuditEntry(AbstractLogEntry):
     clause = models.CharField(max_length=10, blank=True)
     decision = models.CharField(max_length=10, blank=True)
 
+    objects = AuditEntryManager()
+
     class Meta(AbstractLogEntry.Meta):
         verbose_name = "audit entry"
         verbose_name_plural = "audit entries"
@@ -49,6 +84,23 @@ class AuditEntry(AbstractLogEntry):
             models.Index(fields=["content_type", "object_id", "-seq"], name="audit_object_idx"),
             models.Index(fields=["actor", "-seq"], name="audit_actor_idx"),
             models.Index(fields=["decision", "-seq"], name="audit_decision_idx"),
+            # The auditors' filters: each an equality plus keyset order on seq.
+            models.Index(fields=["category", "-seq"], name="audit_category_idx"),
+            models.Index(fields=["clause", "-seq"], name="audit_clause_idx"),
+            models.Index(fields=["action", "-seq"], name="audit_action_idx"),
+            # Turns a date range into a range of seq (timestamps follow seq).
+            models.Index(fields=["timestamp", "seq"], name="audit_time_seq_idx"),
+            # Few rows each: reads by contracted agents, and archive checkpoints.
+            models.Index(
+                fields=["-seq"],
+                name="audit_agent_idx",
+                condition=Q(additional_data__has_key="agent"),
+            ),
+            models.Index(
+                fields=["-seq"],
+                name="audit_checkpoint_idx",
+                condition=Q(additional_data__has_key=audit.CHECKPOINT_KEY),
+            ),
         ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
@@ -58,6 +110,37 @@ class AuditEntry(AbstractLogEntry):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise audit.AuditTrailIsAppendOnly(audit.APPEND_ONLY_MESSAGE)
+
+
+class AuditVerification(models.Model):
+    """One run of verify_audit: when, how much it checked, and whether the chain held."""
+
+    ran_at = models.DateTimeField(default=timezone.now)
+    checked = models.PositiveBigIntegerField(help_text="How many entries were walked.")
+    start_seq = models.BigIntegerField(help_text="The first entry walked (after any archive).")
+    head_seq = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    intact = models.BooleanField()
+    break_seq = models.BigIntegerField(null=True, blank=True)
+    problem = models.TextField(blank=True)
+    expected_head_seq = models.BigIntegerField(
+        null=True, blank=True, help_text="The written-down head checked against, if any."
+    )
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["-ran_at"]
+        get_latest_by = "ran_at"
+        indexes = [models.Index(fields=["-ran_at"], name="audit_verification_ran_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(intact=True, break_seq__isnull=True) | Q(intact=False),
+                name="audit_verification_intact_has_no_break",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Verification of {self.ran_at:%Y-%m-%d %H:%M}"
 
 
 def _category_list_is_valid(value: object) -> None:

@@ -1,7 +1,7 @@
 """Personas shared by every test: alice and bob are patrons, carol is the adult listed
 on minor dan's account, and one user per staff role."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import User
@@ -113,3 +113,45 @@ def page_text(response: object) -> str:
 
     html = response.content.decode()  # type: ignore[attr-defined]
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', html)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_may_empty_the_audit_table() -> Iterator[None]:
+    """Let a transactional test's teardown flush empty the append-only audit table.
+
+    Django's flush TRUNCATEs every table, which the PostgreSQL trigger refuses,
+    as it must for the application and anyone else. Only in the test process,
+    the flush switches that one trigger off and on again inside the flush's own
+    transaction, so no other connection ever sees the table unprotected.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    from privacy.audit import AUDIT_TABLE, TRUNCATE_TRIGGER
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(
+        self: DatabaseOperations,
+        style: object,
+        tables: list[str],
+        *,
+        reset_sequences: bool = False,
+        allow_cascade: bool = False,
+    ) -> list[str]:
+        if AUDIT_TABLE not in tables:
+            return original(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        statements = original(
+            self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+        )
+        return [
+            f"ALTER TABLE {AUDIT_TABLE} DISABLE TRIGGER {TRUNCATE_TRIGGER}",
+            *statements,
+            f"ALTER TABLE {AUDIT_TABLE} ENABLE TRIGGER {TRUNCATE_TRIGGER}",
+        ]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
+    yield
+    patch.undo()

@@ -305,3 +305,15 @@ class FootageOrderScopeFactory(factory.django.DjangoModelFactory):
     def cameras(self, create: bool, extracted: list[object] | None, **kwargs: object) -> None:
         if create and extracted:
             self.cameras.set(extracted)
+
+
+class LegalOrderReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "privacy.LegalOrderRelease"
+
+    order = factory.SubFactory(LegalOrderFactory)
+    patron = factory.SubFactory(PatronFactory)
+    category = DataCategory.CIRCULATION
+    released_by = factory.SelfAttribute("order.received_by")
+    records = 3
+    note = "Loans for March handed to the detective in person"

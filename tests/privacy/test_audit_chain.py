@@ -6,6 +6,7 @@ from patrons.models import Patron
 from privacy.audit import GENESIS_HASH, AuditTrailIsAppendOnly, entry_hash, verify_chain
 from privacy.models import AuditEntry
 from tests.factories import PatronFactory
+from tests.privacy import tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,7 @@ def test_the_verifier_accepts_an_untouched_chain():
 def test_the_verifier_finds_an_altered_entry():
     for _ in range(3):
         PatronFactory()
-    AuditEntry.objects.filter(seq=2).update(object_repr="patron #999")
+    tamper.alter(2, object_repr="patron #999")
     report = verify_chain()
     assert report.first_break.seq == 2
     assert "altered" in report.first_break.problem
