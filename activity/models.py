@@ -121,7 +121,8 @@ class Event(models.Model):
                 name="event_ends_after_start",
             ),
             models.CheckConstraint(
-                condition=Q(kind="communication") | Q(starts_at__isnull=False, ends_at__isnull=False),
+                condition=Q(kind="communication")
+                | Q(starts_at__isnull=False, ends_at__isnull=False),
                 name="event_has_times",
             ),
         ]

@@ -13,9 +13,11 @@ on it is unpaid; settling the last such fine removes the link then.
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -23,6 +25,7 @@ from django.utils import timezone
 from circulation.models import (
     CirculationDay,
     Fine,
+    FoundItem,
     Hold,
     Item,
     Loan,
@@ -235,6 +238,7 @@ def loan_checkin(
     if loan is None:
         raise CirculationError(ITEM_NOT_OUT)
     # Locked so an opt-out cannot slip between reading the choice and acting on it.
+    assert loan.patron_id is not None  # an open loan has a patron (loan_open_has_patron)
     patron = Patron.objects.select_for_update().get(pk=loan.patron_id)
     # Saved once, below, already cut to the day: the exact time is never written.
     loan.returned_at = now
@@ -251,7 +255,10 @@ def loan_checkin(
         entry.full_clean()
         entry.save()
     _count(day=today, branch=branch, item=item, patron=patron, field="returns")
-    if fine is None and not loan.fines.filter(paid_at__isnull=True, waived_at__isnull=True).exists():
+    if (
+        fine is None
+        and not loan.fines.filter(paid_at__isnull=True, waived_at__isnull=True).exists()
+    ):
         loan_forget(loan=loan)
     else:
         # Kept for the unpaid fine; its times are still cut to the day.
@@ -363,3 +370,136 @@ def fine_waive(*, patron: Patron, fine_id: int, now: datetime.datetime | None = 
     return _fine_settle(
         patron=patron, fine_id=fine_id, field="waived_at", now=now or timezone.now()
     )
+
+
+# Found items (CONF-8): the library contacts the owner itself; the finder's
+# record holds a link to the owner, never their contact details.
+
+OWNER_HAS_NO_EMAIL = "This patron has no email address on file: choose a letter or a call."
+FOUND_ITEM_NOT_MATCHED = "Match the item to its owner first."
+FOUND_ITEM_CLOSED = "This found item has already been returned."
+FOUND_EMAIL_SUBJECT = "Something of yours may be at the library"
+FOUND_EMAIL_BODY = (
+    "Hello {first_name},\n\n"
+    "Staff at {branch} found {kind} that may be yours ({description}).\n"
+    "Please ask at the desk there and bring identification.\n\n"
+    "Your library"
+)
+
+
+@transaction.atomic
+def found_item_register(
+    *,
+    kind: str,
+    description: str,
+    branch: Branch,
+    registered_by: Any,
+    barcode: str = "",
+    finder_name: str = "",
+    finder_contact: str = "",
+    now: datetime.datetime | None = None,
+) -> FoundItem:
+    """Record something found; a library item is named by its barcode."""
+    item = None
+    if kind == FoundItem.Kind.LIBRARY_ITEM:
+        item = Item.objects.filter(barcode=barcode.strip()).first()
+        if item is None:
+            raise CirculationError(UNKNOWN_BARCODE)
+    found = FoundItem(
+        kind=kind,
+        description=description,
+        branch=branch,
+        registered_by=registered_by,
+        item=item,
+        finder_name=finder_name,
+        finder_contact=finder_contact,
+        found_at=now or timezone.now(),
+    )
+    found.full_clean()
+    found.save()
+    return found
+
+
+@transaction.atomic
+def found_item_match(
+    *, found_item: FoundItem, owner: Patron, now: datetime.datetime | None = None
+) -> FoundItem:
+    """Link a found item to the patron staff found through the gate (purpose found_item)."""
+    found = FoundItem.objects.select_for_update().get(pk=found_item.pk)
+    if found.status == FoundItem.Status.RETURNED:
+        raise CirculationError(FOUND_ITEM_CLOSED, field="owner")
+    found.owner = owner
+    found.matched_at = now or timezone.now()
+    found.full_clean()
+    found.save(update_fields=["owner", "matched_at"])
+    return found
+
+
+@transaction.atomic
+def found_item_contact(
+    *, found_item: FoundItem, channel: str, now: datetime.datetime | None = None
+) -> FoundItem:
+    """Email the owner now, or leave staff a letter or phone task; the finder is never told."""
+    now = now or timezone.now()
+    found = (
+        FoundItem.objects.select_for_update()
+        .select_related("owner", "branch")
+        .get(pk=found_item.pk)
+    )
+    if found.status == FoundItem.Status.RETURNED:
+        raise CirculationError(FOUND_ITEM_CLOSED, field="channel")
+    owner = found.owner
+    if owner is None:
+        raise CirculationError(FOUND_ITEM_NOT_MATCHED, field="channel")
+    found.contact_channel = channel
+    if channel == FoundItem.Channel.EMAIL:
+        if not owner.email:
+            raise CirculationError(OWNER_HAS_NO_EMAIL, field="channel")
+        body = FOUND_EMAIL_BODY.format(
+            first_name=owner.first_name,
+            branch=found.branch.name,
+            kind=found.get_kind_display().lower(),
+            description=found.description,
+        )
+        send_mail(FOUND_EMAIL_SUBJECT, body, None, [owner.email])
+        found.contacted_at = now
+        found.status = FoundItem.Status.CONTACTED
+    else:
+        found.contacted_at = None  # a task for staff until they mark it done
+    found.full_clean()
+    found.save(update_fields=["contact_channel", "contacted_at", "status"])
+    return found
+
+
+@transaction.atomic
+def found_item_contact_done(
+    *, found_item: FoundItem, now: datetime.datetime | None = None
+) -> FoundItem:
+    """Mark a letter sent or a call made."""
+    found = FoundItem.objects.select_for_update().get(pk=found_item.pk)
+    if not found.contact_channel:
+        raise CirculationError(FOUND_ITEM_NOT_MATCHED, field="channel")
+    found.contacted_at = now or timezone.now()
+    found.status = FoundItem.Status.CONTACTED
+    found.full_clean()
+    found.save(update_fields=["contacted_at", "status"])
+    return found
+
+
+@transaction.atomic
+def found_item_return(*, found_item: FoundItem, now: datetime.datetime | None = None) -> FoundItem:
+    """Close a found item as back with its owner and drop the link to them (no longer needed)."""
+    now = now or timezone.now()
+    found = FoundItem.objects.select_for_update().get(pk=found_item.pk)
+    if found.status == FoundItem.Status.RETURNED:
+        raise CirculationError(FOUND_ITEM_CLOSED, field="owner")
+    if found.item_id is not None:
+        item = Item.objects.get(pk=found.item_id)
+        if Loan.objects.filter(item=item, returned_at__isnull=True).exists():
+            loan_checkin(barcode=item.barcode, branch=found.branch, now=now)
+    found.status = FoundItem.Status.RETURNED
+    found.returned_at = now
+    found.owner = None
+    found.full_clean()
+    found.save(update_fields=["status", "returned_at", "owner"])
+    return found

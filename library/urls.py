@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from library import views
 
@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("staff/admin/", admin.site.urls),
+    path("staff/circulation/", include("circulation.urls")),
+    path("staff/activity/", include("activity.urls")),
 ]

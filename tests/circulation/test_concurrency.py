@@ -86,7 +86,7 @@ def test_checkin_and_opt_out_at_once_leave_no_history(on_postgres, monkeypatch):
         try:
             barrier.wait()
             action()
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
         finally:
             connection.close()

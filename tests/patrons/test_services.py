@@ -26,9 +26,7 @@ def test_opt_out_deletes_the_whole_history_in_batches_with_one_summary_per_batch
     assert list(ReadingHistoryEntry.objects.all()) == [other]
     reader.refresh_from_db()
     assert not reader.keeps_reading_history
-    summaries = list(
-        AuditEntry.objects.filter(additional_data__bulk=True).order_by("seq")[:10]
-    )
+    summaries = list(AuditEntry.objects.filter(additional_data__bulk=True).order_by("seq")[:10])
     assert [entry.additional_data["count"] for entry in summaries] == [2, 2, 1]
     assert all(entry.clause == "CONF-9" for entry in summaries)
     for entry in AuditEntry.objects.filter(seq__gt=before, additional_data__bulk=True):
