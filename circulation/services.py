@@ -503,3 +503,19 @@ def found_item_return(*, found_item: FoundItem, now: datetime.datetime | None = 
     found.full_clean()
     found.save(update_fields=["status", "returned_at", "owner"])
     return found
+
+
+def holds_promote_waiting(*, now: datetime.datetime | None = None) -> int:
+    """Ready the next waiting hold on every free item that has none ready; return how many."""
+    today = timezone.localdate(now or timezone.now())
+    items = (
+        Item.objects.filter(pk__in=Hold.objects.values("item_id"))
+        .exclude(pk__in=Hold.objects.filter(status=Hold.Status.READY).values("item_id"))
+        .exclude(pk__in=Loan.objects.filter(returned_at__isnull=True).values("item_id"))
+    )
+    promoted = 0
+    for item in items.iterator():
+        with transaction.atomic():
+            locked = Item.objects.select_for_update().get(pk=item.pk)
+            promoted += _promote_next_hold(locked, today) is not None
+    return promoted
