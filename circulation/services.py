@@ -442,7 +442,7 @@ def found_item_contact(
     """Email the owner now, or leave staff a letter or phone task; the finder is never told."""
     now = now or timezone.now()
     found = (
-        FoundItem.objects.select_for_update()
+        FoundItem.objects.select_for_update(of=("self",))
         .select_related("owner", "branch")
         .get(pk=found_item.pk)
     )

@@ -24,17 +24,24 @@ from privacy.access import NOT_FOUND_MESSAGE, Refused
 from privacy.policy import DataCategory, Purpose
 
 CARD_NOT_FOUND = NOT_FOUND_MESSAGE
+NO_DESK_BRANCH = "Set this desk's branch first."
 desk_page = staff_operation(Purpose.CIRCULATION, DataCategory.CIRCULATION)
 holds_page = staff_operation(Purpose.HOLDS, DataCategory.CIRCULATION)
 fines_page = staff_operation(Purpose.FINES, DataCategory.CIRCULATION)
 SESSION_BRANCH = "desk_branch"
 
 
-def desk_branch(request: HttpRequest) -> Branch | None:
-    """Return the branch this desk works at (kept in the session; not patron data)."""
+def desk_branch(request: HttpRequest, form: Any = None) -> Branch | None:
+    """Return the branch this desk works at (kept in the session; not patron data).
+
+    With a form, a missing branch is reported on its barcode field.
+    """
     branch_id = request.session.get(SESSION_BRANCH)
     branch = Branch.objects.filter(pk=branch_id).first() if branch_id else None
-    return branch or Branch.objects.order_by("pk").first()
+    branch = branch or Branch.objects.order_by("pk").first()
+    if branch is None and form is not None and form.is_valid():
+        form.add_error("barcode", NO_DESK_BRANCH)
+    return branch
 
 
 def _home(
@@ -134,7 +141,7 @@ def desk_branch_set(request: HttpRequest) -> HttpResponse:
 def desk_checkout(request: HttpRequest, pk: int) -> HttpResponse:
     patron = selectors.desk_patron(user=request.user, pk=pk)
     form = BarcodeForm(request.POST, prefix="checkout", autofocus=True)
-    branch = desk_branch(request)
+    branch = desk_branch(request, form)
     if form.is_valid() and branch is not None:
         try:
             loan = services.loan_checkout(
@@ -167,7 +174,7 @@ def desk_renew(request: HttpRequest, pk: int, loan_id: int) -> HttpResponse:
 def desk_hold_place(request: HttpRequest, pk: int) -> HttpResponse:
     patron = selectors.desk_patron(user=request.user, pk=pk, purpose=Purpose.HOLDS)
     form = BarcodeForm(request.POST, prefix="hold")
-    branch = desk_branch(request)
+    branch = desk_branch(request, form)
     if form.is_valid() and branch is not None:
         try:
             hold = services.hold_place(
@@ -221,7 +228,7 @@ def desk_fine_waive(request: HttpRequest, pk: int, fine_id: int) -> HttpResponse
 def desk_checkin(request: HttpRequest) -> HttpResponse:
     """Take an item back by barcode; no patron is looked up, and none is shown."""
     form = BarcodeForm(request.POST, prefix="checkin", autofocus=True)
-    branch = desk_branch(request)
+    branch = desk_branch(request, form)
     if not form.is_valid() or branch is None:
         return _home(request, checkin_form=form)
     try:
