@@ -17,7 +17,13 @@ from django.utils import timezone
 from circulation import services
 from circulation.models import Fine, Loan
 from patrons import services as patron_services
-from tests.factories import BranchFactory, ItemFactory, LoanRuleFactory, PatronFactory
+from tests.factories import (
+    BranchFactory,
+    ItemFactory,
+    LoanFactory,
+    LoanRuleFactory,
+    PatronFactory,
+)
 
 PATRON_ID, ITEM_ID, LOAN_START = 770077, 880088, 990099
 CARD, BARCODE, TITLE = "21007700770077", "31008800880088", "Zanzibar Quintessence Almanac"
@@ -63,12 +69,20 @@ def _restart_loan_ids():
             cursor.execute(
                 f"ALTER TABLE circulation_loan ALTER COLUMN id RESTART WITH {LOAN_START}"
             )
+    else:  # SQLite gives the next row the highest id plus one
+        taken = timezone.now() - datetime.timedelta(days=3)
+        LoanFactory(
+            pk=LOAN_START - 1,
+            patron=None,
+            checked_out_at=taken,
+            returned_at=taken + datetime.timedelta(days=1),
+        )
 
 
 @pytest.mark.django_db
-def test_a_full_life_cycle_leaves_no_row_tying_the_patron_to_the_item(client, desk, on_postgres):
-    _restart_loan_ids()
+def test_a_full_life_cycle_leaves_no_row_tying_the_patron_to_the_item(client, desk):
     branch = BranchFactory(code="CEN")
+    _restart_loan_ids()
     LoanRuleFactory()
     patron = PatronFactory(pk=PATRON_ID, card_number=CARD, home_branch=branch)
     item = ItemFactory(pk=ITEM_ID, barcode=BARCODE, title=TITLE, branch=branch)
