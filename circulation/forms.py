@@ -20,8 +20,10 @@ class CardForm(forms.Form):
 class BarcodeForm(forms.Form):
     barcode = forms.CharField(label="Item barcode", max_length=20, widget=_scanner())
 
-    def __init__(self, *args: Any, autofocus: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, autofocus: bool = False, label: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if label:
+            self.fields["barcode"].label = label
         if autofocus:
             self.fields["barcode"].widget.attrs["autofocus"] = True
 

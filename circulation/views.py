@@ -25,6 +25,7 @@ from privacy.policy import DataCategory, Purpose
 
 CARD_NOT_FOUND = NOT_FOUND_MESSAGE
 NO_DESK_BRANCH = "Set this desk's branch first."
+HOLD_LABEL = "Barcode of the item to hold"
 desk_page = staff_operation(Purpose.CIRCULATION, DataCategory.CIRCULATION)
 holds_page = staff_operation(Purpose.HOLDS, DataCategory.CIRCULATION)
 fines_page = staff_operation(Purpose.FINES, DataCategory.CIRCULATION)
@@ -90,7 +91,7 @@ def _patron_page(
             "summary": summary,
             "patron": patron,
             "checkout_form": checkout_form or BarcodeForm(prefix="checkout", autofocus=True),
-            "hold_form": hold_form or BarcodeForm(prefix="hold"),
+            "hold_form": hold_form or BarcodeForm(prefix="hold", label=HOLD_LABEL),
             "action_error": action_error,
             "branch": desk_branch(request),
         },
@@ -173,7 +174,7 @@ def desk_renew(request: HttpRequest, pk: int, loan_id: int) -> HttpResponse:
 @holds_page
 def desk_hold_place(request: HttpRequest, pk: int) -> HttpResponse:
     patron = selectors.desk_patron(user=request.user, pk=pk, purpose=Purpose.HOLDS)
-    form = BarcodeForm(request.POST, prefix="hold")
+    form = BarcodeForm(request.POST, prefix="hold", label=HOLD_LABEL)
     branch = desk_branch(request, form)
     if form.is_valid() and branch is not None:
         try:
