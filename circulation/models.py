@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -207,3 +208,116 @@ class ReadingHistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Reading history entry #{self.pk}"
+
+
+class PatronCategory(models.TextChoices):
+    ADULT = "adult", "Adult"
+    MINOR = "minor", "Minor"
+
+
+class CirculationDay(models.Model):
+    """Anonymous counts per day, branch, item type and patron category (CONF-9).
+
+    No patron and no item: a count that named the item and the borrower's age
+    group on one day could single a person out at a small branch. Per-item
+    counts come from the anonymised loan rows, which name no one.
+    """
+
+    day = models.DateField()
+    branch = models.ForeignKey("library.Branch", on_delete=models.PROTECT, related_name="+")
+    item_type = models.CharField(max_length=20, choices=ItemType.choices)
+    patron_category = models.CharField(max_length=10, choices=PatronCategory.choices)
+    checkouts = models.PositiveIntegerField(default=0)
+    renewals = models.PositiveIntegerField(default=0)
+    returns = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "branch", "item_type", "patron_category"]
+        verbose_name = "circulation day"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "branch", "item_type", "patron_category"],
+                name="circulation_day_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.item_type} {self.patron_category}"
+
+
+class FoundItem(models.Model):
+    """Something found in the library that may belong to a patron (CONF-8).
+
+    The record holds the finder's own details if they chose to leave them and,
+    once matched, a link to the owner, never the owner's contact details: the
+    library contacts the owner itself and the finder learns nothing.
+    """
+
+    class Kind(models.TextChoices):
+        LIBRARY_CARD = "library_card", "Library card"
+        LIBRARY_ITEM = "library_item", "Library item"
+        BELONGINGS = "belongings", "Belongings with a name or card in them"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for its owner"
+        CONTACTED = "contacted", "Owner contacted"
+        RETURNED = "returned", "Returned"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        LETTER = "letter", "Letter"
+        PHONE = "phone", "Phone call"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.CharField(
+        max_length=300, help_text="What it is and where it was found; not the owner's name."
+    )
+    branch = models.ForeignKey("library.Branch", on_delete=models.PROTECT, related_name="+")
+    found_at = models.DateTimeField(default=timezone.now)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    finder_name = models.CharField(max_length=200, blank=True)
+    finder_contact = models.CharField(
+        max_length=200, blank=True, help_text="The finder's own phone or email, if they want it."
+    )
+    item = models.ForeignKey(
+        Item, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    owner = models.ForeignKey(
+        "patrons.Patron", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    matched_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    contact_channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
+    # For an email: when it was sent. For a letter or a call: when staff did it.
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-found_at"]
+        indexes = [
+            models.Index(fields=["status", "-found_at"], name="found_status_idx"),
+            models.Index(fields=["found_at"], name="found_at_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(matched_at__isnull=False),
+                name="found_item_owner_has_match_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="contacted") | ~Q(contact_channel=""),
+                name="found_item_contacted_has_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Found item #{self.pk}"
+
+    @property
+    def contact_pending(self) -> bool:
+        return bool(self.contact_channel) and self.contacted_at is None

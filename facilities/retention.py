@@ -10,13 +10,12 @@ needed is itself a privacy risk, so the purge is not optional work;
 import datetime
 from collections.abc import Callable
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from facilities.models import FootageOrderScope, Recording, RecordingHold
-from privacy import audit
-from privacy.models import AuditEntry, LegalOrder
+from library.retention import Purger, purge, register
+from privacy.models import LegalOrder
 
 DEFAULT_BATCH_SIZE = 500
 
@@ -36,6 +35,32 @@ def expired_recordings(now: datetime.datetime | None = None) -> QuerySet[Recordi
     )
 
 
+def recordings_delete(batch: QuerySet[Recording]) -> int:
+    """Delete a batch of recordings, their files first; return how many rows went."""
+    storage = Recording._meta.get_field("file").storage
+    rows = list(batch.values_list("pk", "file"))
+    # Files go first: a failure after this leaves rows whose files are gone,
+    # which the next run deletes, never footage without a row.
+    for _, name in rows:
+        if name:
+            storage.delete(name)
+    _, per_model = Recording.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+    return per_model.get(Recording._meta.label, 0)
+
+
+RECORDINGS = register(
+    Purger(
+        kind="camera recordings",
+        model=Recording,
+        expired=expired_recordings,
+        reason="retention",
+        clause="CAM-1",
+        patron_path=None,  # expired_recordings applies incident and legal-order holds itself
+        remove=recordings_delete,
+    )
+)
+
+
 def purge_expired_recordings(
     *,
     now: datetime.datetime | None = None,
@@ -48,41 +73,12 @@ def purge_expired_recordings(
     and what is held is never touched. Each batch appends one summary entry to
     the audit trail (how many, why, CAM-1), never which recordings.
     """
-    now = now or timezone.now()
-    storage = Recording._meta.get_field("file").storage
-    total = 0
-    while True:
-        candidates = list(
-            expired_recordings(now).order_by("pk").values_list("pk", flat=True)[:batch_size]
-        )
-        if not candidates:
-            break
-        with transaction.atomic():
-            # Re-read under a row lock: a hold placed since the first read wins.
-            batch = list(
-                expired_recordings(now)
-                .filter(pk__in=candidates)
-                .select_for_update()
-                .values_list("pk", "file")
-            )
-            # Files go first: a failure after this leaves rows whose files are
-            # gone, which the next run deletes, never footage without a row.
-            for _, name in batch:
-                if name:
-                    storage.delete(name)
-            _, per_model = Recording.objects.filter(pk__in=[pk for pk, _ in batch]).delete()
-            deleted = per_model.get(Recording._meta.label, 0)
-            if deleted:
-                audit.record_summary(
-                    model=Recording,
-                    action=AuditEntry.Action.DELETE,
-                    count=deleted,
-                    reason="retention",
-                    clause="CAM-1",
-                )
-        total += deleted
+    done = 0
+
+    def report(count: int) -> None:
+        nonlocal done
+        done += count
         if progress is not None:
-            progress(total)
-        if len(candidates) < batch_size:
-            break
-    return total
+            progress(done)
+
+    return purge(RECORDINGS, now=now or timezone.now(), batch_size=batch_size, progress=report)

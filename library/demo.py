@@ -14,7 +14,19 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
-from circulation.models import Fine, Hold, Item, ItemType, Loan, LoanRule, ReadingHistoryEntry
+from activity.models import ComputerSession, Event, EventSignup, ReferenceConsultation
+from circulation import services
+from circulation.models import (
+    CirculationDay,
+    Fine,
+    FoundItem,
+    Hold,
+    Item,
+    ItemType,
+    Loan,
+    LoanRule,
+    ReadingHistoryEntry,
+)
 from library.models import Branch
 from library.roles import Role
 from patrons.models import Patron, ResponsibleAdult
@@ -217,6 +229,9 @@ def seed_demo(*, progress: Callable[[str], None] = lambda text: None) -> dict[st
     if not Loan.objects.filter(item__barcode__startswith=BARCODE_PREFIX).exists():
         progress("loans, holds and fines")
         _seed_circulation(rng, today, patrons, items, created)
+    if not Event.objects.filter(title=EVENTS[0][0]).exists():
+        progress("events, computer sessions, reference questions, found items")
+        _seed_activity(rng, patrons, list(branches.values()), created)
     return {name: count for name, count in created.items() if count}
 
 
@@ -369,6 +384,13 @@ def _seed_circulation(
     items: list[Item],
     created: dict[str, int],
 ) -> None:
+    """Make loans, fines, holds and daily counts as the desk's services would have left them.
+
+    Written in bulk for speed, with the services' own rules: due at the end of
+    a day (due_at_for), returned loans cut to the day and anonymised unless a
+    fine on them is unpaid (CONF-9), fines per loan rule and capped, history
+    only for patrons who opted in, anonymous daily counts.
+    """
     now = timezone.now()
     rules = {rule.item_type: rule for rule in LoanRule.objects.all()}
     active = [patron for patron in patrons if patron.status == Patron.Status.ACTIVE]
@@ -381,6 +403,13 @@ def _seed_circulation(
     chosen = [by_card[ALICE]] * 3 + [by_card[DAN]] * 2 + [by_card[BOB], by_card[CAROL]]
 
     loans, history, fines = [], [], []
+    counts: dict[tuple[datetime.date, int, str, str], list[int]] = {}
+
+    def count(day: datetime.date, item: Item, patron: Patron, index: int) -> None:
+        key = (day, item.branch_id, item.item_type, services.patron_category(patron, day))
+        counts.setdefault(key, [0, 0, 0])[index] += 1
+
+    borrower: dict[int, int] = {}
     # Current loans; about one in six is overdue.
     for index, item in enumerate(out_items):
         patron = chosen[index] if index < len(chosen) else rng.choice(active)
@@ -392,15 +421,18 @@ def _seed_circulation(
                 patron=patron,
                 branch=item.branch,
                 checked_out_at=taken,
-                due_at=taken + datetime.timedelta(days=days),
+                due_at=services.due_at_for(taken, days),
             )
         )
-    # Returned loans: anonymised at once unless a fine on them is unpaid (CONF-9);
-    # remembered in reading history only for patrons who opted in.
+        borrower[item.pk] = patron.pk
+        count(timezone.localdate(taken), item, patron, 0)
+    # Returned loans: cut to the day and anonymised at once unless a fine on
+    # them is unpaid (CONF-9); remembered only for patrons who opted in.
     for index, item in enumerate(rng.sample(shelf_items, 1200)):
         patron = by_card[ALICE] if index < 8 else rng.choice(active)
+        rule = rules[item.item_type]
         taken = now - datetime.timedelta(days=rng.randint(25, 400))
-        due = taken + datetime.timedelta(days=rules[item.item_type].loan_days)
+        due = services.due_at_for(taken, rule.loan_days)
         late = rng.random() < 0.03
         returned = (
             due + datetime.timedelta(days=rng.randint(1, 12))
@@ -411,13 +443,17 @@ def _seed_circulation(
             item=item,
             patron=patron if late else None,
             branch=item.branch,
-            checked_out_at=taken.replace(hour=0, minute=0, second=0, microsecond=0),
-            due_at=due.replace(hour=0, minute=0, second=0, microsecond=0),
-            returned_at=returned.replace(hour=0, minute=0, second=0, microsecond=0),
+            checked_out_at=services.day_start(taken),
+            due_at=services.day_start(due),
+            returned_at=services.day_start(returned),
         )
         loans.append(loan)
+        count(timezone.localdate(taken), item, patron, 0)
+        count(timezone.localdate(returned), item, patron, 2)
         if late:
-            fines.append((loan, patron, Decimal("0.25") * (returned - due).days))
+            days_late = (timezone.localdate(returned) - timezone.localdate(due)).days
+            amount = min(rule.fine_per_day * days_late, rule.max_fine)
+            fines.append((loan, patron, amount, services.day_start(returned)))
         if patron.keeps_reading_history:
             history.append(
                 ReadingHistoryEntry(
@@ -425,12 +461,28 @@ def _seed_circulation(
                     item=item,
                     title=item.title,
                     author=item.author,
-                    checked_out_on=taken.date(),
-                    returned_on=returned.date(),
+                    checked_out_on=timezone.localdate(taken),
+                    returned_on=timezone.localdate(returned),
                 )
             )
     Loan.objects.bulk_create(loans)
     ReadingHistoryEntry.objects.bulk_create(history)
+    CirculationDay.objects.bulk_create(
+        [
+            CirculationDay(
+                day=day,
+                branch_id=branch_id,
+                item_type=item_type,
+                patron_category=category,
+                checkouts=checkouts,
+                renewals=renewals,
+                returns=returns,
+            )
+            for (day, branch_id, item_type, category), (checkouts, renewals, returns) in sorted(
+                counts.items()
+            )
+        ]
+    )
     Fine.objects.bulk_create(
         [
             Fine(
@@ -438,8 +490,9 @@ def _seed_circulation(
                 loan=loan,
                 reason=Fine.Reason.OVERDUE,
                 amount=max(amount, Decimal("0.25")),
+                created_at=charged,
             )
-            for loan, patron, amount in fines
+            for loan, patron, amount, charged in fines
         ]
         + [
             Fine(
@@ -460,6 +513,8 @@ def _seed_circulation(
         (item, True) for item in rng.sample(on_shelf, 12)
     ]:
         holder = rng.choice(active)
+        if borrower.get(item.pk) == holder.pk:  # nobody holds what they have out
+            holder = next(p for p in active if p.pk != holder.pk)
         holds.append(
             Hold(
                 item=item,
@@ -475,3 +530,96 @@ def _seed_circulation(
     created["reading history entries"] = len(history)
     created["fines"] = len(fines) + 15
     created["holds"] = len(holds)
+
+
+EVENTS = [
+    ("Toddler story time", 3, 1),
+    ("Resume workshop", 10, 2),
+    ("Local history talk", 17, 2),
+]
+REFERENCE_QUESTIONS = [
+    ("Where are the tax forms?", "At the information desk in the lobby."),
+    ("Do you have books on beekeeping?", "Yes, 638.1 on the second floor."),
+    ("How do I use the online newspaper archive?", "Showed how to sign in with a card."),
+]
+
+
+def _seed_activity(
+    rng: random.Random,
+    patrons: list[Patron],
+    branches: list[Branch],
+    created: dict[str, int],
+) -> None:
+    """Make a few events, sign-ups, computer sessions, reference questions and found items.
+
+    All recent, so the retention purge has nothing to delete straight after seeding.
+    """
+    now = timezone.now()
+    active = [patron for patron in patrons if patron.status == Patron.Status.ACTIVE]
+    events = []
+    for title, in_days, hours in EVENTS:
+        starts = now + datetime.timedelta(days=in_days)
+        events.append(
+            Event(
+                title=title,
+                branch=branches[0],
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(hours=hours),
+                capacity=25,
+            )
+        )
+    events.append(
+        Event(title="Monthly newsletter", kind=Event.Kind.COMMUNICATION, branch=branches[0])
+    )
+    Event.objects.bulk_create(events)
+    signups = [
+        EventSignup(event=event, patron=patron)
+        for event in events
+        for patron in rng.sample(active, 8)
+    ]
+    EventSignup.objects.bulk_create(signups)
+    sessions = [
+        ComputerSession(
+            resource=f"PC-{index + 1:02d}",
+            patron=rng.choice(active),
+            branch=branches[index % len(branches)],
+            started_at=now - datetime.timedelta(hours=3, minutes=index * 7),
+            ended_at=now - datetime.timedelta(hours=2, minutes=index * 7),
+        )
+        for index in range(10)
+    ]
+    ComputerSession.objects.bulk_create(sessions)
+    consultations = [
+        ReferenceConsultation(
+            channel=rng.choice(list(ReferenceConsultation.Channel)),
+            patron=rng.choice(active) if index % 2 else None,
+            branch=branches[0],
+            asked_at=now - datetime.timedelta(days=index, hours=2),
+            question=question,
+            answer=answer,
+        )
+        for index, (question, answer) in enumerate(REFERENCE_QUESTIONS)
+    ]
+    ReferenceConsultation.objects.bulk_create(consultations)
+    FoundItem.objects.bulk_create(
+        [
+            FoundItem(
+                kind=FoundItem.Kind.LIBRARY_CARD,
+                description="Library card left at the self-check machine",
+                branch=branches[0],
+                found_at=now - datetime.timedelta(hours=5),
+            ),
+            FoundItem(
+                kind=FoundItem.Kind.BELONGINGS,
+                description="Green umbrella with a name tag, children's area",
+                branch=branches[1 % len(branches)],
+                found_at=now - datetime.timedelta(days=2),
+                finder_name="A visitor",
+            ),
+        ]
+    )
+    created["events"] = len(events)
+    created["event sign-ups"] = len(signups)
+    created["computer sessions"] = len(sessions)
+    created["reference consultations"] = len(consultations)
+    created["found items"] = 2

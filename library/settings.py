@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "library",
     "patrons",
     "circulation",
+    "activity",
     "privacy",
     "facilities",
 ]
@@ -223,7 +224,9 @@ MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_MASK_CALLABLE = "privacy.audit.redact"
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
-# No correlation id from a request header: any client could write text into the trail.
+# No correlation id from a request header: any client could write text into the
+# trail, and entries of one request sharing it could join a check-out's entries
+# to the patron read (CONF-9).
 AUDITLOG_CID_HEADER = None
 
 # Library policy settings.
@@ -233,6 +236,20 @@ LIBRARY_AGE_OF_MAJORITY = env_int("AGE_OF_MAJORITY", 18, minimum=1)  # CONF-4
 FOOTAGE_ALLOWED_NETWORKS = env_list("FOOTAGE_ALLOWED_NETWORKS", [])
 # CAM-1: how long a recording is kept unless an incident or a legal order holds it.
 FOOTAGE_RETENTION_DAYS = env_int("FOOTAGE_RETENTION_DAYS", 30, minimum=1)
+# Circulation desk: unpaid fines (in cents) at which check-outs stop, and how
+# many days a hold waits on the hold shelf.
+CIRCULATION_FINE_LIMIT_CENTS = env_int("CIRCULATION_FINE_LIMIT_CENTS", 1000)
+CIRCULATION_HOLD_PICKUP_DAYS = env_int("CIRCULATION_HOLD_PICKUP_DAYS", 7, minimum=1)
+# Retention in days per kind of record; `manage.py purge_expired` deletes what
+# is older (library.retention). Records of patrons under a legal hold are kept.
+LIBRARY_RETENTION_DAYS = {
+    "computer_sessions": env_int("RETENTION_COMPUTER_SESSIONS_DAYS", 1),
+    "reference_consultations": env_int("RETENTION_REFERENCE_DAYS", 30),
+    "event_signups": env_int("RETENTION_EVENT_SIGNUPS_DAYS", 30),  # after the event ends
+    "found_items": env_int("RETENTION_FOUND_ITEMS_DAYS", 90),
+    "settled_fines": env_int("RETENTION_SETTLED_FINES_DAYS", 400),
+    "expired_holds": env_int("RETENTION_EXPIRED_HOLDS_DAYS", 0),  # after the pickup date
+}
 
 LOGGING = {
     "version": 1,

@@ -14,4 +14,6 @@ urlpatterns = [
     path("agent/", include((agent_urlpatterns, "agent"))),
     path("staff/facilities/", include("facilities.urls")),
     path("audit/", include("privacy.audit_urls")),
+    path("staff/circulation/", include("circulation.urls")),
+    path("staff/activity/", include("activity.urls")),
 ]

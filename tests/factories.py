@@ -317,3 +317,52 @@ class LegalOrderReleaseFactory(factory.django.DjangoModelFactory):
     released_by = factory.SelfAttribute("order.received_by")
     records = 3
     note = "Loans for March handed to the detective in person"
+
+
+class ComputerSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "activity.ComputerSession"
+
+    resource = factory.Sequence(lambda n: f"PC-{n:03d}")
+    patron = factory.SubFactory(PatronFactory)
+    branch = factory.SubFactory(BranchFactory, code="CEN", name="Central Library")
+    started_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1))
+    ended_at = factory.LazyFunction(timezone.now)
+
+
+class ReferenceConsultationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "activity.ReferenceConsultation"
+
+    channel = "in_person"
+    patron = factory.SubFactory(PatronFactory)
+    branch = factory.SubFactory(BranchFactory, code="CEN", name="Central Library")
+    question = "Where are the books on local history?"
+    answer = "Second floor, 977.8."
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "activity.Event"
+
+    title = factory.Sequence(lambda n: f"Story time {n}")
+    branch = factory.SubFactory(BranchFactory, code="CEN", name="Central Library")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=1))
+
+
+class EventSignupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "activity.EventSignup"
+
+    event = factory.SubFactory(EventFactory)
+    patron = factory.SubFactory(PatronFactory)
+
+
+class FoundItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "circulation.FoundItem"
+
+    kind = "library_card"
+    description = "Library card found by the copier"
+    branch = factory.SubFactory(BranchFactory, code="CEN", name="Central Library")

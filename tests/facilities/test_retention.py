@@ -144,7 +144,12 @@ def test_summary_entries_name_no_recording():
     retention.purge_expired_recordings()
     entry = summaries().get()
     assert entry.object_pk == "-" and entry.object_id is None
-    assert entry.additional_data == {"bulk": True, "count": 1, "reason": "retention"}
+    assert entry.additional_data == {
+        "bulk": True,
+        "count": 1,
+        "reason": "retention",
+        "kind": "camera recordings",
+    }
 
 
 def test_stills_and_release_records_outlive_the_recording(staff):

@@ -11,7 +11,8 @@ class Command(BaseCommand):
     help = (
         "Load demonstration data: branches, about 200 patrons (adults, minors with responsible "
         "adults, some keeping reading history), about 2,000 items, loans, holds, fines and one "
-        "login per role. Running it again adds nothing twice."
+        "login per role, a few events, computer sessions, reference questions and found items. "
+        "Running it again adds nothing twice."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:

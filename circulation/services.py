@@ -1,0 +1,521 @@
+"""Circulation desk writes: check-out, check-in, renewals, holds and fines (CONF-3, CONF-9).
+
+Every function locks the rows it decides on (`select_for_update`; on SQLite the
+IMMEDIATE transaction mode serialises writers instead), so two desks acting on
+the same item at once cannot both succeed. Bad input raises CirculationError
+with one of the messages below before anything is written.
+
+Forgetting (CONF-9): a returned loan keeps only the day it went out, was due
+and came back, and loses its patron in the check-in transaction unless a fine
+on it is unpaid; settling the last such fine removes the link then.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from circulation.models import (
+    CirculationDay,
+    Fine,
+    FoundItem,
+    Hold,
+    Item,
+    Loan,
+    LoanRule,
+    PatronCategory,
+    ReadingHistoryEntry,
+)
+from library.models import Branch
+from patrons.models import Patron
+
+UNKNOWN_BARCODE = "No item has that barcode."
+ITEM_WITHDRAWN = "That item has been withdrawn from the collection."
+ITEM_ALREADY_OUT = "That item is already checked out; check it in first."
+ITEM_NOT_OUT = "That item is not checked out."
+PATRON_BLOCKED = "This card is blocked: no check-outs, renewals or holds."
+CARD_EXPIRED = "This card has expired: renew the card first."
+FINES_OVER_LIMIT = "Unpaid fines have reached the limit: take a payment first."
+RENEWAL_LIMIT = "This loan has been renewed as many times as its item type allows."
+ITEM_HELD_FOR_ANOTHER = "Another patron has a hold on that item."
+NO_LOAN_RULE = "There is no loan rule for this type of item."
+LOAN_NOT_FOUND = "That loan is not on this card."
+HOLD_ALREADY_PLACED = "This card already has a hold on that item."
+HOLD_ON_OWN_LOAN = "That item is checked out to this card already."
+HOLD_NOT_FOUND = "That hold is not on this card."
+FINE_NOT_FOUND = "That fine is not on this card."
+FINE_ALREADY_SETTLED = "That fine has already been paid or waived."
+
+
+class CirculationError(ValidationError):
+    """Bad input at the desk; nothing was changed. `field` names the form field it belongs to."""
+
+    def __init__(self, message: str, *, field: str = "barcode") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    item: Item
+    fine: Fine | None  # charged now for lateness
+    hold: Hold | None  # the hold this return made ready for pickup
+
+
+def day_start(moment: datetime.datetime) -> datetime.datetime:
+    """Return the library's local midnight of the day `moment` falls on."""
+    local = timezone.localtime(moment)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def due_at_for(start: datetime.datetime, days: int) -> datetime.datetime:
+    """Return the end of the library day `days` days after `start`."""
+    day = timezone.localdate(start) + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59, 59)))
+
+
+def fine_limit() -> Decimal:
+    return Decimal(settings.CIRCULATION_FINE_LIMIT_CENTS) / 100
+
+
+def fines_owed(patron: Patron) -> Decimal:
+    """Return the sum of the patron's unpaid, unwaived fines."""
+    total = Fine.objects.filter(
+        patron=patron, paid_at__isnull=True, waived_at__isnull=True
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0.00")
+
+
+def patron_category(patron: Patron, day: datetime.date) -> str:
+    return PatronCategory.MINOR if patron.is_minor_on(day) else PatronCategory.ADULT
+
+
+def _check_card(patron: Patron, today: datetime.date) -> None:
+    if patron.status == Patron.Status.BLOCKED:
+        raise CirculationError(PATRON_BLOCKED)
+    if patron.status == Patron.Status.EXPIRED or patron.card_expires_on < today:
+        raise CirculationError(CARD_EXPIRED)
+
+
+def _locked_item(barcode: str) -> Item:
+    item = Item.objects.select_for_update().filter(barcode=barcode.strip()).first()
+    if item is None:
+        raise CirculationError(UNKNOWN_BARCODE)
+    return item
+
+
+def _rule(item: Item) -> LoanRule:
+    rule = LoanRule.objects.filter(item_type=item.item_type).first()
+    if rule is None:
+        raise CirculationError(NO_LOAN_RULE)
+    return rule
+
+
+def _count(*, day: datetime.date, branch: Branch, item: Item, patron: Patron, field: str) -> None:
+    """Add one to an anonymous daily count: no patron, no item (CONF-9)."""
+    row, _ = CirculationDay.objects.get_or_create(
+        day=day,
+        branch=branch,
+        item_type=item.item_type,
+        patron_category=patron_category(patron, day),
+    )
+    CirculationDay.objects.filter(pk=row.pk).update(**{field: F(field) + 1})
+
+
+def _front_of_queue(item: Item) -> Hold | None:
+    """Return the hold the item goes to next: a ready one, else the oldest waiting one."""
+    return (
+        Hold.objects.filter(item=item)
+        .order_by(F("ready_until").asc(nulls_last=True), "placed_at", "pk")
+        .first()
+    )
+
+
+def _promote_next_hold(item: Item, today: datetime.date) -> Hold | None:
+    """Put the oldest waiting hold on the hold shelf when the item is free and none is ready."""
+    if Hold.objects.filter(item=item, status=Hold.Status.READY).exists():
+        return None
+    if Loan.objects.filter(item=item, returned_at__isnull=True).exists():
+        return None
+    hold = Hold.objects.filter(item=item).order_by("placed_at", "pk").first()
+    if hold is None:
+        return None
+    hold.status = Hold.Status.READY
+    hold.ready_until = today + datetime.timedelta(days=settings.CIRCULATION_HOLD_PICKUP_DAYS)
+    hold.full_clean()
+    hold.save(update_fields=["status", "ready_until"])
+    return hold
+
+
+def loan_forget(*, loan: Loan) -> None:
+    """Cut a returned loan's link to its patron and keep only its days (CONF-9)."""
+    loan.patron = None
+    loan.checked_out_at = day_start(loan.checked_out_at)
+    loan.due_at = max(day_start(loan.due_at), loan.checked_out_at + datetime.timedelta(days=1))
+    if loan.returned_at is not None:
+        loan.returned_at = day_start(loan.returned_at)
+    loan.full_clean()
+    loan.save(update_fields=["patron", "checked_out_at", "due_at", "returned_at"])
+
+
+@transaction.atomic
+def loan_checkout(
+    *, patron: Patron, barcode: str, branch: Branch, now: datetime.datetime | None = None
+) -> Loan:
+    """Lend an item to a patron until the end of the day its loan rule gives; collect their hold."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    patron.refresh_from_db(fields=["status", "card_expires_on"])
+    _check_card(patron, today)
+    if fines_owed(patron) >= fine_limit():
+        raise CirculationError(FINES_OVER_LIMIT)
+    item = _locked_item(barcode)
+    if item.withdrawn:
+        raise CirculationError(ITEM_WITHDRAWN)
+    if Loan.objects.filter(item=item, returned_at__isnull=True).exists():
+        raise CirculationError(ITEM_ALREADY_OUT)
+    front = _front_of_queue(item)
+    if front is not None and front.patron_id != patron.pk:
+        raise CirculationError(ITEM_HELD_FOR_ANOTHER)
+    rule = _rule(item)
+    loan = Loan(
+        item=item,
+        patron=patron,
+        branch=branch,
+        checked_out_at=now,
+        due_at=due_at_for(now, rule.loan_days),
+    )
+    loan.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            loan.save()
+    except IntegrityError:  # the row lock makes this unreachable; the constraint is the backstop
+        raise CirculationError(ITEM_ALREADY_OUT) from None
+    if front is not None:
+        # A collected hold is deleted: kept, it would tie the patron to the item.
+        front.delete()
+    _count(day=today, branch=branch, item=item, patron=patron, field="checkouts")
+    return loan
+
+
+def fine_assess(*, loan: Loan, patron: Patron, returned_at: datetime.datetime) -> Fine | None:
+    """Charge the loan rule's fine for each day past due, up to its cap; None if on time."""
+    days_late = (timezone.localdate(returned_at) - timezone.localdate(loan.due_at)).days
+    if days_late <= 0:
+        return None
+    rule = _rule(loan.item)
+    amount = min(rule.fine_per_day * days_late, rule.max_fine)
+    if amount <= 0:
+        return None
+    fine = Fine(
+        patron=patron,
+        loan=loan,
+        reason=Fine.Reason.OVERDUE,
+        amount=amount.quantize(Decimal("0.01")),
+        created_at=returned_at,
+    )
+    fine.full_clean()
+    fine.save()
+    return fine
+
+
+@transaction.atomic
+def loan_checkin(
+    *, barcode: str, branch: Branch, now: datetime.datetime | None = None
+) -> CheckinResult:
+    """Take an item back: fine lateness, remember it for an opted-in patron, forget the patron."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    item = _locked_item(barcode)
+    loan = Loan.objects.select_for_update().filter(item=item, returned_at__isnull=True).first()
+    if loan is None:
+        raise CirculationError(ITEM_NOT_OUT)
+    # Locked so an opt-out cannot slip between reading the choice and acting on it.
+    assert loan.patron_id is not None  # an open loan has a patron (loan_open_has_patron)
+    patron = Patron.objects.select_for_update().get(pk=loan.patron_id)
+    # Saved once, below, already cut to the day: the exact time is never written.
+    loan.returned_at = now
+    fine = fine_assess(loan=loan, patron=patron, returned_at=now)
+    if patron.keeps_reading_history:
+        entry = ReadingHistoryEntry(
+            patron=patron,
+            item=item,
+            title=item.title,
+            author=item.author,
+            checked_out_on=timezone.localdate(loan.checked_out_at),
+            returned_on=today,
+        )
+        entry.full_clean()
+        entry.save()
+    _count(day=today, branch=branch, item=item, patron=patron, field="returns")
+    if (
+        fine is None
+        and not loan.fines.filter(paid_at__isnull=True, waived_at__isnull=True).exists()
+    ):
+        loan_forget(loan=loan)
+    else:
+        # Kept for the unpaid fine; its times are still cut to the day.
+        loan.checked_out_at = day_start(loan.checked_out_at)
+        loan.returned_at = day_start(now)
+        loan.due_at = max(day_start(loan.due_at), loan.checked_out_at + datetime.timedelta(days=1))
+        loan.save(update_fields=["checked_out_at", "due_at", "returned_at"])
+    hold = _promote_next_hold(item, today)
+    return CheckinResult(item=item, fine=fine, hold=hold)
+
+
+@transaction.atomic
+def loan_renew(*, patron: Patron, loan_id: int, now: datetime.datetime | None = None) -> Loan:
+    """Extend a patron's loan by its rule's loan period, unless renewed out or held by another."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    loan = (
+        Loan.objects.select_for_update()
+        .filter(pk=loan_id, patron=patron, returned_at__isnull=True)
+        .first()
+    )
+    if loan is None:
+        raise CirculationError(LOAN_NOT_FOUND)
+    item = Item.objects.select_for_update().get(pk=loan.item_id)
+    patron.refresh_from_db(fields=["status", "card_expires_on"])
+    _check_card(patron, today)
+    rule = _rule(item)
+    if loan.renewals >= rule.renewal_limit:
+        raise CirculationError(RENEWAL_LIMIT)
+    if Hold.objects.filter(item=item).exclude(patron=patron).exists():
+        raise CirculationError(ITEM_HELD_FOR_ANOTHER)
+    loan.due_at = max(loan.due_at, due_at_for(now, rule.loan_days))
+    loan.renewals += 1
+    loan.full_clean(validate_constraints=False)
+    loan.save(update_fields=["due_at", "renewals"])
+    _count(day=today, branch=loan.branch, item=item, patron=patron, field="renewals")
+    return loan
+
+
+@transaction.atomic
+def hold_place(
+    *,
+    patron: Patron,
+    barcode: str,
+    pickup_branch: Branch,
+    now: datetime.datetime | None = None,
+) -> Hold:
+    """Queue a patron for an item; ready at once when it is on the shelf and nobody is ahead."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    patron.refresh_from_db(fields=["status", "card_expires_on"])
+    _check_card(patron, today)
+    item = _locked_item(barcode)
+    if item.withdrawn:
+        raise CirculationError(ITEM_WITHDRAWN)
+    if Hold.objects.filter(item=item, patron=patron).exists():
+        raise CirculationError(HOLD_ALREADY_PLACED)
+    open_loan = Loan.objects.filter(item=item, returned_at__isnull=True).first()
+    if open_loan is not None and open_loan.patron_id == patron.pk:
+        raise CirculationError(HOLD_ON_OWN_LOAN)
+    hold = Hold(item=item, patron=patron, pickup_branch=pickup_branch, placed_at=now)
+    hold.full_clean()
+    hold.save()
+    _promote_next_hold(item, today)
+    hold.refresh_from_db(fields=["status", "ready_until"])
+    return hold
+
+
+@transaction.atomic
+def hold_cancel(*, patron: Patron, hold_id: int, now: datetime.datetime | None = None) -> None:
+    """Delete a patron's hold (nothing of it is kept); the next in the queue moves up."""
+    now = now or timezone.now()
+    hold = Hold.objects.select_for_update().filter(pk=hold_id, patron=patron).first()
+    if hold is None:
+        raise CirculationError(HOLD_NOT_FOUND, field="hold")
+    item = Item.objects.select_for_update().get(pk=hold.item_id)
+    hold.delete()
+    _promote_next_hold(item, timezone.localdate(now))
+
+
+def _fine_settle(*, patron: Patron, fine_id: int, field: str, now: datetime.datetime) -> Fine:
+    fine = Fine.objects.select_for_update().filter(pk=fine_id, patron=patron).first()
+    if fine is None:
+        raise CirculationError(FINE_NOT_FOUND, field="fine")
+    if not fine.is_outstanding:
+        raise CirculationError(FINE_ALREADY_SETTLED, field="fine")
+    loan_id = fine.loan_id
+    setattr(fine, field, now)
+    fine.loan = None  # a settled fine keeps no link to the item (CONF-9)
+    fine.full_clean()
+    fine.save(update_fields=[field, "loan"])
+    if loan_id is not None:
+        loan = Loan.objects.select_for_update().get(pk=loan_id)
+        unpaid = loan.fines.filter(paid_at__isnull=True, waived_at__isnull=True).exists()
+        if loan.returned_at is not None and loan.patron_id is not None and not unpaid:
+            loan_forget(loan=loan)
+    return fine
+
+
+@transaction.atomic
+def fine_pay(*, patron: Patron, fine_id: int, now: datetime.datetime | None = None) -> Fine:
+    """Record a fine as paid; a returned loan it kept tied to the patron forgets them."""
+    return _fine_settle(patron=patron, fine_id=fine_id, field="paid_at", now=now or timezone.now())
+
+
+@transaction.atomic
+def fine_waive(*, patron: Patron, fine_id: int, now: datetime.datetime | None = None) -> Fine:
+    """Record a fine as waived; a returned loan it kept tied to the patron forgets them."""
+    return _fine_settle(
+        patron=patron, fine_id=fine_id, field="waived_at", now=now or timezone.now()
+    )
+
+
+# Found items (CONF-8): the library contacts the owner itself; the finder's
+# record holds a link to the owner, never their contact details.
+
+OWNER_HAS_NO_EMAIL = "This patron has no email address on file: choose a letter or a call."
+FOUND_ITEM_NOT_MATCHED = "Match the item to its owner first."
+FOUND_ITEM_CLOSED = "This found item has already been returned."
+FOUND_EMAIL_SUBJECT = "Something of yours may be at the library"
+FOUND_EMAIL_BODY = (
+    "Hello {first_name},\n\n"
+    "Staff at {branch} found {kind} that may be yours ({description}).\n"
+    "Please ask at the desk there and bring identification.\n\n"
+    "Your library"
+)
+
+
+@transaction.atomic
+def found_item_register(
+    *,
+    kind: str,
+    description: str,
+    branch: Branch,
+    registered_by: Any,
+    barcode: str = "",
+    finder_name: str = "",
+    finder_contact: str = "",
+    now: datetime.datetime | None = None,
+) -> FoundItem:
+    """Record something found; a library item is named by its barcode."""
+    item = None
+    if kind == FoundItem.Kind.LIBRARY_ITEM:
+        item = Item.objects.filter(barcode=barcode.strip()).first()
+        if item is None:
+            raise CirculationError(UNKNOWN_BARCODE)
+    found = FoundItem(
+        kind=kind,
+        description=description,
+        branch=branch,
+        registered_by=registered_by,
+        item=item,
+        finder_name=finder_name,
+        finder_contact=finder_contact,
+        found_at=now or timezone.now(),
+    )
+    found.full_clean()
+    found.save()
+    return found
+
+
+@transaction.atomic
+def found_item_match(
+    *, found_item: FoundItem, owner: Patron, now: datetime.datetime | None = None
+) -> FoundItem:
+    """Link a found item to the patron staff found through the gate (purpose found_item)."""
+    found = FoundItem.objects.select_for_update().get(pk=found_item.pk)
+    if found.status == FoundItem.Status.RETURNED:
+        raise CirculationError(FOUND_ITEM_CLOSED, field="owner")
+    found.owner = owner
+    found.matched_at = now or timezone.now()
+    found.full_clean()
+    found.save(update_fields=["owner", "matched_at"])
+    return found
+
+
+@transaction.atomic
+def found_item_contact(
+    *, found_item: FoundItem, channel: str, now: datetime.datetime | None = None
+) -> FoundItem:
+    """Email the owner now, or leave staff a letter or phone task; the finder is never told."""
+    now = now or timezone.now()
+    found = (
+        FoundItem.objects.select_for_update(of=("self",))
+        .select_related("owner", "branch")
+        .get(pk=found_item.pk)
+    )
+    if found.status == FoundItem.Status.RETURNED:
+        raise CirculationError(FOUND_ITEM_CLOSED, field="channel")
+    owner = found.owner
+    if owner is None:
+        raise CirculationError(FOUND_ITEM_NOT_MATCHED, field="channel")
+    found.contact_channel = channel
+    if channel == FoundItem.Channel.EMAIL:
+        if not owner.email:
+            raise CirculationError(OWNER_HAS_NO_EMAIL, field="channel")
+        body = FOUND_EMAIL_BODY.format(
+            first_name=owner.first_name,
+            branch=found.branch.name,
+            kind=found.get_kind_display().lower(),
+            description=found.description,
+        )
+        send_mail(FOUND_EMAIL_SUBJECT, body, None, [owner.email])
+        found.contacted_at = now
+        found.status = FoundItem.Status.CONTACTED
+    else:
+        found.contacted_at = None  # a task for staff until they mark it done
+    found.full_clean()
+    found.save(update_fields=["contact_channel", "contacted_at", "status"])
+    return found
+
+
+@transaction.atomic
+def found_item_contact_done(
+    *, found_item: FoundItem, now: datetime.datetime | None = None
+) -> FoundItem:
+    """Mark a letter sent or a call made."""
+    found = FoundItem.objects.select_for_update().get(pk=found_item.pk)
+    if not found.contact_channel:
+        raise CirculationError(FOUND_ITEM_NOT_MATCHED, field="channel")
+    found.contacted_at = now or timezone.now()
+    found.status = FoundItem.Status.CONTACTED
+    found.full_clean()
+    found.save(update_fields=["contacted_at", "status"])
+    return found
+
+
+@transaction.atomic
+def found_item_return(*, found_item: FoundItem, now: datetime.datetime | None = None) -> FoundItem:
+    """Close a found item as back with its owner and drop the link to them (no longer needed)."""
+    now = now or timezone.now()
+    found = FoundItem.objects.select_for_update().get(pk=found_item.pk)
+    if found.status == FoundItem.Status.RETURNED:
+        raise CirculationError(FOUND_ITEM_CLOSED, field="owner")
+    if found.item_id is not None:
+        item = Item.objects.get(pk=found.item_id)
+        if Loan.objects.filter(item=item, returned_at__isnull=True).exists():
+            loan_checkin(barcode=item.barcode, branch=found.branch, now=now)
+    found.status = FoundItem.Status.RETURNED
+    found.returned_at = now
+    found.owner = None
+    found.full_clean()
+    found.save(update_fields=["status", "returned_at", "owner"])
+    return found
+
+
+def holds_promote_waiting(*, now: datetime.datetime | None = None) -> int:
+    """Ready the next waiting hold on every free item that has none ready; return how many."""
+    today = timezone.localdate(now or timezone.now())
+    items = (
+        Item.objects.filter(pk__in=Hold.objects.values("item_id"))
+        .exclude(pk__in=Hold.objects.filter(status=Hold.Status.READY).values("item_id"))
+        .exclude(pk__in=Loan.objects.filter(returned_at__isnull=True).values("item_id"))
+    )
+    promoted = 0
+    for item in items.iterator():
+        with transaction.atomic():
+            locked = Item.objects.select_for_update().get(pk=item.pk)
+            promoted += _promote_next_hold(locked, today) is not None
+    return promoted

@@ -1,0 +1,43 @@
+from django.urls import path
+
+from circulation import found_views, views
+
+app_name = "circulation"
+
+urlpatterns = [
+    path("desk/", views.desk_home, name="desk"),
+    path("desk/branch/", views.desk_branch_set, name="desk_branch"),
+    path("desk/checkin/", views.desk_checkin, name="desk_checkin"),
+    path("desk/patrons/<int:pk>/", views.desk_patron, name="desk_patron"),
+    path("desk/patrons/<int:pk>/checkout/", views.desk_checkout, name="desk_checkout"),
+    path("desk/patrons/<int:pk>/loans/<int:loan_id>/renew/", views.desk_renew, name="desk_renew"),
+    path("desk/patrons/<int:pk>/holds/", views.desk_hold_place, name="desk_hold_place"),
+    path(
+        "desk/patrons/<int:pk>/holds/<int:hold_id>/cancel/",
+        views.desk_hold_cancel,
+        name="desk_hold_cancel",
+    ),
+    path(
+        "desk/patrons/<int:pk>/fines/<int:fine_id>/pay/",
+        views.desk_fine_pay,
+        name="desk_fine_pay",
+    ),
+    path(
+        "desk/patrons/<int:pk>/fines/<int:fine_id>/waive/",
+        views.desk_fine_waive,
+        name="desk_fine_waive",
+    ),
+    path("found/", found_views.found_list, name="found_list"),
+    path("found/tasks/", found_views.found_tasks, name="found_tasks"),
+    path("found/<int:pk>/", found_views.found_detail, name="found_detail"),
+    path("found/<int:pk>/match/card/", found_views.found_match_card, name="found_match_card"),
+    path("found/<int:pk>/match/name/", found_views.found_match_name, name="found_match_name"),
+    path(
+        "found/<int:pk>/match/<int:patron_id>/",
+        found_views.found_match_pick,
+        name="found_match_pick",
+    ),
+    path("found/<int:pk>/contact/", found_views.found_contact, name="found_contact"),
+    path("found/<int:pk>/contacted/", found_views.found_contact_done, name="found_contact_done"),
+    path("found/<int:pk>/return/", found_views.found_return, name="found_return"),
+]

@@ -1,0 +1,13 @@
+"""Shared checks for circulation tests."""
+
+from circulation.models import CirculationDay, Fine, Hold, Item, Loan, ReadingHistoryEntry
+from patrons.models import Patron
+from privacy.models import AuditEntry
+
+
+def snapshot():
+    """Return every row the desk could change, to show a refused action changed nothing."""
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in (Loan, Hold, Fine, CirculationDay, ReadingHistoryEntry, Item, Patron)
+    } | {"audit": AuditEntry.objects.count()}

@@ -1,0 +1,104 @@
+"""Two desks checking out the same item at the same moment: exactly one succeeds."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from circulation import services
+from circulation.models import Loan
+from tests.factories import BranchFactory, ItemFactory, LoanRuleFactory, PatronFactory
+
+# Real threads need committed data: each desk runs on its own connection.
+committed = pytest.mark.django_db(transaction=True)
+
+
+@committed
+def test_two_desks_checking_out_one_item_at_once_one_wins(on_postgres, monkeypatch):
+    branch = BranchFactory(code="CEN")
+    LoanRuleFactory()
+    item = ItemFactory(branch=branch)
+    patrons = [PatronFactory(home_branch=branch), PatronFactory(home_branch=branch)]
+
+    # Widen the window between the check and the insert, where an unlocked
+    # check-out would let both desks see the item free.
+    front = services._front_of_queue
+
+    def slow_front(item):
+        time.sleep(0.3)
+        return front(item)
+
+    monkeypatch.setattr(services, "_front_of_queue", slow_front)
+    # With the row lock the second desk sees the loan and never tries to write
+    # one; without it both would insert and the unique constraint would catch it.
+    inserts: list[int] = []
+    save = Loan.save
+
+    def counting_save(self, *args, **kwargs):
+        if self._state.adding:
+            inserts.append(1)
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Loan, "save", counting_save)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def desk(patron):
+        try:
+            barrier.wait()
+            services.loan_checkout(patron=patron, barcode=item.barcode, branch=branch)
+            outcomes.append("ok")
+        except services.CirculationError as error:
+            outcomes.append(error.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=desk, args=(patron,)) for patron in patrons]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(outcomes) == sorted(["ok", services.ITEM_ALREADY_OUT])
+    assert Loan.objects.filter(item=item, returned_at__isnull=True).count() == 1
+    assert len(inserts) == 1
+
+
+@committed
+def test_checkin_and_opt_out_at_once_leave_no_history(on_postgres, monkeypatch):
+    from circulation.models import ReadingHistoryEntry
+    from patrons import services as patron_services
+
+    branch = BranchFactory(code="CEN")
+    LoanRuleFactory()
+    item = ItemFactory(branch=branch)
+    reader = PatronFactory(home_branch=branch, keeps_reading_history=True)
+    services.loan_checkout(patron=reader, barcode=item.barcode, branch=branch)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(action):
+        try:
+            barrier.wait()
+            action()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(
+            target=run,
+            args=(lambda: services.loan_checkin(barcode=item.barcode, branch=branch),),
+        ),
+        threading.Thread(
+            target=run,
+            args=(lambda: patron_services.patron_reading_history_opt_out(patron=reader),),
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert errors == []
+    assert not ReadingHistoryEntry.objects.exists()
