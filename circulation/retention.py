@@ -28,7 +28,8 @@ def _found_items(now: datetime.datetime) -> QuerySet[FoundItem]:
 
 
 def _opted_out_history(now: datetime.datetime) -> QuerySet[ReadingHistoryEntry]:
-    # Opting out deletes at once; this finishes a run that was interrupted.
+    # Opting out deletes at once; this finishes an interrupted run, and deletes
+    # what a legal hold kept once the hold ends.
     return ReadingHistoryEntry.objects.filter(patron__keeps_reading_history=False)
 
 
@@ -68,6 +69,8 @@ register(
         expired=_opted_out_history,
         reason="patron opted out of reading history",
         clause="CONF-9",
-        patron_path=None,  # the patron's choice (CONF-9) is not held back
+        # A legal hold wins over the opt-out until the order is closed (CONF-5):
+        # deleting records a court is waiting for is not the patron's to ask.
+        patron_path="patron",
     )
 )

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from circulation.models import ReadingHistoryEntry
+from library.retention import held_patron_ids
 from patrons.models import Patron
 from privacy import audit
 from privacy.models import AuditEntry
@@ -42,6 +43,10 @@ def patron_reading_history_opt_out(
         patron.reading_history_changed_at = timezone.now()
         patron.full_clean()
         patron.save(update_fields=["keeps_reading_history", "reading_history_changed_at"])
+    if held_patron_ids().filter(pk=patron.pk).exists():
+        # Under a legal hold (CONF-5) the history stays, hidden, until the order
+        # is closed; purge_expired deletes it then. No new history is kept.
+        return 0
     return reading_history_delete(
         patron_ids=[patron.pk], reason=OPT_OUT_REASON, actor=actor, batch_size=batch_size
     )
