@@ -285,7 +285,7 @@ def disclose(
         # Ask the gate before opening a write transaction: the refusal's entry
         # must outlive the rollback that the exception causes (CONF-1).
         raise GateInsideTransaction("Call the gate before transaction.atomic, not inside it.")
-    entry.save()
+    audit.chain_append_many([entry])
     if not decision.allowed:
         raise Refused(decision)
     return decision
@@ -308,14 +308,15 @@ def advise(*, actor: Any, asker: Asker, category: DataCategory, purpose: Purpose
             ),
         )
     )
-    _entry(
+    entry = _entry(
         actor=actor,
         patron_id=None,
         category=category,
         purpose=purpose,
         decision=decision,
         asker=asker,
-    ).save()
+    )
+    audit.chain_append_many([entry])
     return decision
 
 

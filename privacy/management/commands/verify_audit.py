@@ -1,3 +1,4 @@
+import os
 import re
 import time
 from pathlib import Path
@@ -33,6 +34,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="processes checking parts of the chain at once (PostgreSQL; default: all cores)",
+        )
+        parser.add_argument(
             "--head", action="store_true", help="Print the head as SEQ:HASH and walk nothing."
         )
         parser.add_argument(
@@ -60,7 +67,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  checked {checked} entries")
 
         began = time.monotonic()
-        report = audit.verify_chain(progress=progress, expect=expected)
+        report = audit.verify_chain(progress=progress, expect=expected, workers=options["workers"])
         audit_verification_create(
             report=report, seconds=time.monotonic() - began, expected_head=expected
         )
