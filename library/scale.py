@@ -420,38 +420,46 @@ def _copy_audit(
         Purpose.SELF_SERVICE,
     ]
 
+    # Every hashed field with the value the model would hold; the hash is taken
+    # over exactly what the application hashes (privacy.audit.payload_hash).
+    base: dict[str, Any] = {name: None for name in audit.HASHED_FIELDS}
+    base.update(
+        content_type_id=patron_type,
+        action=AuditEntry.Action.ACCESS,
+        actor_name="desk",
+        changes_text="",
+        category=DataCategory.CIRCULATION.value,
+        clause="CONF-3",
+        additional_data={"requester": "staff", "basis": "seeded", "roles": ["circulation"]},
+    )
+    extra = json.dumps(base["additional_data"])
+    columns = {field.attname: field.column for field in AUDIT_FIELDS}
+    names = list(columns)
+
     def rows() -> Iterator[tuple[Any, ...]]:
         nonlocal seq, prev_hash
         for index in range(count):
             patron_id = first_patron + rng.randrange(patrons)
-            purpose = purposes[index % len(purposes)]
-            refused = index % 50 == 0
-            entry = AuditEntry(
-                content_type_id=patron_type,
-                object_pk=str(patron_id),
-                object_id=patron_id,
-                object_repr=f"patron #{patron_id}",
-                action=AuditEntry.Action.ACCESS,
-                timestamp=start + step * index,
-                actor_name="desk",
-                category=DataCategory.CIRCULATION.value,
-                purpose=purpose.value,
-                clause="CONF-3",
-                decision="refused" if refused else "allowed",
-                additional_data={"requester": "staff", "basis": "seeded", "roles": ["circulation"]},
-                changes_text="",
-            )
             seq += 1
-            entry.seq, entry.prev_hash = seq, prev_hash
-            entry.entry_hash = audit.entry_hash(entry)
-            prev_hash = entry.entry_hash
-            yield tuple(_db_value(field, entry) for field in AUDIT_FIELDS)
+            moment = start + step * index
+            payload = {
+                **base,
+                "seq": seq,
+                "prev_hash": prev_hash,
+                "timestamp": moment.astimezone(datetime.UTC).isoformat(),
+                "object_pk": str(patron_id),
+                "object_id": patron_id,
+                "object_repr": f"patron #{patron_id}",
+                "purpose": purposes[index % len(purposes)].value,
+                "decision": "refused" if index % 50 == 0 else "allowed",
+            }
+            prev_hash = audit.payload_hash(payload)
+            values = {
+                **payload,
+                "timestamp": moment,
+                "additional_data": extra,
+                "entry_hash": prev_hash,
+            }
+            yield tuple(values.get(name) for name in names)
 
-    return _copy(AuditEntry, [field.column for field in AUDIT_FIELDS], rows(), progress)
-
-
-def _db_value(field: "models.Field[Any, Any]", entry: AuditEntry) -> Any:
-    value = getattr(entry, field.attname)
-    if isinstance(field, models.JSONField) and value is not None:
-        return json.dumps(value)
-    return value
+    return _copy(AuditEntry, list(columns.values()), rows(), progress)

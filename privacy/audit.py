@@ -100,8 +100,11 @@ def canonical_form(entry: "AuditEntry") -> bytes:
     return _payload_bytes(hashed_payload(entry))
 
 
-def entry_hash(entry: "AuditEntry") -> str:
-    return hashlib.sha256(canonical_form(entry)).hexdigest()
+def entry_hash(entry: Any) -> str:
+    payload = getattr(entry, "payload", None)  # a row read for verification carries it ready
+    return hashlib.sha256(
+        _payload_bytes(payload if payload is not None else hashed_payload(entry))
+    ).hexdigest()
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
@@ -371,23 +374,42 @@ def _postgres_rows(connection: Any, start_after: int, until: int, chunk_size: in
 
     by_attname = {field.attname: field for field in AuditEntry._meta.concrete_fields}
     quote = connection.ops.quote_name
+    # The JSON object holds exactly the hashed fields; the stored hash comes apart.
     columns = ", ".join(
-        f"{quote(by_attname[name].column)} AS {quote(name)}" for name in _ROW_FIELDS
+        f"{quote(by_attname[name].column)} AS {quote(name)}" for name in HASHED_FIELDS
     )
     table = quote(AUDIT_TABLE)
     connection.ensure_connection()
     with transaction.atomic(), connection.connection.cursor(name="audit_walk") as cursor:
         cursor.itersize = chunk_size
         cursor.execute(
-            f"SELECT row_to_json(r)::text FROM (SELECT {columns} FROM {table} "  # noqa: S608
-            "WHERE seq > %s AND seq <= %s ORDER BY seq) r",
+            f"SELECT row_to_json(r)::text, r.stored FROM (SELECT {columns}, entry_hash AS stored "  # noqa: S608
+            f"FROM {table} WHERE seq > %s AND seq <= %s ORDER BY seq) r",
             [start_after, until],
         )
         loads, parse_time = json.loads, datetime.datetime.fromisoformat
-        for (text,) in cursor:
-            values = loads(text)
-            values["timestamp"] = parse_time(values["timestamp"])
-            yield EntryRow(**values)
+        for text, stored in cursor:
+            payload = loads(text)
+            payload.pop("stored")
+            # PostgreSQL trims trailing zeros of fractions; hash the form Python writes.
+            payload["timestamp"] = (
+                parse_time(payload["timestamp"]).astimezone(datetime.UTC).isoformat()
+            )
+            yield PayloadRow(payload["seq"], payload["prev_hash"], stored, payload)
+
+
+class PayloadRow:
+    """An entry read for verification: the hashed fields as they are hashed, and the stored hash."""
+
+    __slots__ = ("entry_hash", "payload", "prev_hash", "seq")
+
+    def __init__(self, seq: int, prev_hash: str, entry_hash: str, payload: dict[str, Any]) -> None:
+        self.seq, self.prev_hash, self.entry_hash, self.payload = (
+            seq,
+            prev_hash,
+            entry_hash,
+            payload,
+        )
 
 
 def _link_problem(entry: "AuditEntry") -> ChainBreak:
