@@ -18,8 +18,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import IntegrityError, NotSupportedError, connection, transaction
+from django.db.models import DateTimeField, Exists, F, Func, OuterRef, QuerySet, Sum
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from circulation.models import (
@@ -163,6 +164,77 @@ def loan_forget(*, loan: Loan) -> None:
         loan.returned_at = day_start(loan.returned_at)
     loan.full_clean()
     loan.save(update_fields=["patron", "checked_out_at", "due_at", "returned_at"])
+
+
+class LocalMidnight(Func):
+    """The library's local midnight of a timestamp's day, still a timestamp with time zone.
+
+    Django's TruncDay(tzinfo=...) stores UTC midnight of the local date when
+    used in an UPDATE, which is off by the zone's offset; this is what
+    `day_start` computes, in SQL (PostgreSQL only).
+    """
+
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
+        raise NotSupportedError("LocalMidnight is written for PostgreSQL.")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        zone = timezone.get_current_timezone_name()
+        return f"(DATE_TRUNC('day', {sql} AT TIME ZONE %s) AT TIME ZONE %s)", [*params, zone, zone]
+
+
+def loans_still_linked() -> QuerySet[Loan]:
+    """Return returned loans that still name their patron though no unpaid fine needs it."""
+    unpaid = Fine.objects.filter(loan=OuterRef("pk"), paid_at__isnull=True, waived_at__isnull=True)
+    return Loan.objects.filter(returned_at__isnull=False, patron__isnull=False).filter(
+        ~Exists(unpaid)
+    )
+
+
+def loans_forget_returned(*, batch_size: int = 10_000, actor: Any = None) -> int:
+    """Forget the patron of every returned loan that no unpaid fine needs (CONF-9); return how many.
+
+    Check-in forgets each loan as it comes back and paying the last fine forgets
+    it then; this set-based sweep is the safety net that `purge_expired` runs,
+    so a loan no path forgot (an interrupted run, a fine settled by hand) does
+    not keep its patron. One audit summary per batch: how many, never whose.
+    """
+    from privacy import audit
+    from privacy.models import AuditEntry
+
+    forgotten = 0
+    while True:
+        with transaction.atomic():
+            ids = list(loans_still_linked().order_by().values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                break
+            batch = Loan.objects.filter(pk__in=ids)
+            if connection.vendor == "postgresql":
+                count = batch.update(
+                    patron=None,
+                    checked_out_at=LocalMidnight("checked_out_at"),
+                    due_at=Greatest(
+                        LocalMidnight("due_at"),
+                        LocalMidnight("checked_out_at") + datetime.timedelta(days=1),
+                    ),
+                    returned_at=LocalMidnight("returned_at"),
+                )
+            else:
+                for loan in batch:
+                    loan_forget(loan=loan)
+                count = len(ids)
+            audit.record_summary(
+                model=Loan,
+                action=AuditEntry.Action.UPDATE,
+                count=count,
+                reason="returned loans forgotten",
+                clause="CONF-9",
+                actor=actor,
+            )
+        forgotten += count
+    return forgotten
 
 
 @transaction.atomic
