@@ -65,7 +65,7 @@ def run(*, agent: ContractedAgent, checks: int) -> Result:
         position["plain"] += 1
         with connection.cursor() as cursor:
             cursor.execute(
-                f'SELECT 1 FROM "{table}" WHERE user_id = %s AND content_object_id = %s '  # noqa: S608
+                f'SELECT 1 FROM "{table}" WHERE user_id = %s AND content_object_id = %s '
                 "AND permission_id = %s LIMIT 1",
                 [agent.user_id, patron.pk, permission_id],
             )

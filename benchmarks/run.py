@@ -18,14 +18,15 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 SIZES = {
-    "small": {"patrons": 10_000, "loans": 100_000, "audit_entries": 100_000, "grants": 5_000},
-    "full": {
-        "patrons": 1_000_000,
-        "loans": 10_000_000,
-        "audit_entries": 10_000_000,
-        "grants": 100_000,
+    "small": {
+        "patrons": 10_000, "loans": 100_000, "audit_entries": 100_000, "grants": 5_000,
+        "seconds": 5, "history": 10_000, "returns": 5_000, "expired": 100_000,
     },
-}
+    "full": {
+        "patrons": 1_000_000, "loans": 10_000_000, "audit_entries": 10_000_000, "grants": 100_000,
+        "seconds": 20, "history": 10_000, "returns": 20_000, "expired": 1_000_000,
+    },
+}  # fmt: skip
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -83,7 +84,7 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
-    from benchmarks import object_permissions, privacy_overhead
+    from benchmarks import audit_chain, bulk_work, latency, object_permissions, privacy_overhead
     from benchmarks.fixtures import portal_patron
     from library.scale import seed_scale
 
@@ -103,8 +104,21 @@ def main() -> int:
         pg_version = cursor.fetchone()[0]
 
     results = []
+    print("4. audit chain: verify", flush=True)
+    results.append(audit_chain.verify(workers=os.cpu_count() or 1))
     print("1. privacy overhead", flush=True)
     results.append(privacy_overhead.run(patron=portal_patron(loans=20), rounds=300))
+    print("2. latency at scale", flush=True)
+    fixtures = latency.prepare()
+    results += latency.run(fixtures=fixtures, seconds=size["seconds"], workers=4)
+    print("   scale out", flush=True)
+    results.append(latency.run_scale_out(fixtures=fixtures, seconds=size["seconds"]))
+    print("3. bulk work", flush=True)
+    results.append(bulk_work.opt_out(entries=size["history"]))
+    results.append(bulk_work.day_of_returns(loans=size["returns"]))
+    results.append(bulk_work.purge(sessions=size["expired"]))
+    print("4. audit chain: appends", flush=True)
+    results.append(audit_chain.appends(rounds=1000))
     print("5. object permissions", flush=True)
     agent = object_permissions.assign_grants(count=size["grants"])
     results.append(object_permissions.run(agent=agent, checks=3000))

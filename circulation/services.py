@@ -207,11 +207,11 @@ def loans_forget_returned(*, batch_size: int = 10_000, actor: Any = None) -> int
     forgotten = 0
     while True:
         with transaction.atomic():
-            ids = list(loans_still_linked().order_by().values_list("pk", flat=True)[:batch_size])
-            if not ids:
-                break
-            batch = Loan.objects.filter(pk__in=ids)
             if connection.vendor == "postgresql":
+                # One UPDATE a batch, straight from a limited subquery.
+                batch = Loan.objects.filter(
+                    pk__in=loans_still_linked().order_by().values("pk")[:batch_size]
+                )
                 count = batch.update(
                     patron=None,
                     checked_out_at=LocalMidnight("checked_out_at"),
@@ -222,9 +222,12 @@ def loans_forget_returned(*, batch_size: int = 10_000, actor: Any = None) -> int
                     returned_at=LocalMidnight("returned_at"),
                 )
             else:
-                for loan in batch:
+                loans = list(loans_still_linked()[:batch_size])
+                for loan in loans:
                     loan_forget(loan=loan)
-                count = len(ids)
+                count = len(loans)
+            if not count:
+                break
             audit.record_summary(
                 model=Loan,
                 action=AuditEntry.Action.UPDATE,

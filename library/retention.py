@@ -108,21 +108,21 @@ def purge(
     total = 0
     while True:
         with transaction.atomic():
-            ids = list(
-                expired_unheld(purger, now).order_by().values_list("pk", flat=True)[:batch_size]
-            )
-            if not ids:
-                break
+            # One batch is a limited subquery the database deletes from directly;
+            # no ids travel to Python and back.
+            batch = expired_unheld(purger, now).order_by().values("pk")[:batch_size]
             # One summary for the batch instead of one entry per row, which
             # would keep in the append-only trail what retention deletes.
             with disable_auditlog():
                 if purger.remove is not None:
                     # Re-read under a row lock: a hold placed since the first read wins.
-                    batch = expired_unheld(purger, now).filter(pk__in=ids).select_for_update()
-                    count = purger.remove(batch)
+                    locked = purger.model._default_manager.filter(pk__in=batch).select_for_update()
+                    count = purger.remove(locked)
                 else:
-                    _, per_model = purger.model._default_manager.filter(pk__in=ids).delete()
+                    _, per_model = purger.model._default_manager.filter(pk__in=batch).delete()
                     count = per_model.get(label, 0)
+            if not count:
+                break
             audit.record_summary(
                 model=purger.model,
                 action=AuditEntry.Action.DELETE,

@@ -222,13 +222,35 @@ def chain_append(entry: "AuditEntry", *, save: Callable[[], None]) -> None:
         save()
 
 
+# Built from constants only.
+_LOCK_AND_HEAD = (
+    f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK_KEY}); "  # noqa: S608
+    f"SELECT seq, entry_hash, timestamp FROM {AUDIT_TABLE} ORDER BY seq DESC LIMIT 1"
+)
+
+
+def _lock_and_read_head(using: str) -> Head:
+    """Take the chain lock and read the head, in one round trip on PostgreSQL.
+
+    Sent as two statements in one message: each statement takes its own
+    snapshot, so the head is read after the lock is held, never before.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return chain_head(using)
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_AND_HEAD)
+        cursor.nextset()
+        row = cursor.fetchone()
+    return Head(*row) if row else Head(0, GENESIS_HASH)
+
+
 def chain_append_many(entries: list["AuditEntry"], *, using: str = "default") -> None:
     """Append several entries under one lock and one INSERT (a page's reads, a list page)."""
     if not entries:
         return
     with transaction.atomic(using=using):
-        _lock_chain(using)
-        head = chain_head(using)
+        head = _lock_and_read_head(using)
         seq, prev_hash, not_before = head.seq, head.hash, head.timestamp
         for entry in entries:
             seq += 1
@@ -239,6 +261,10 @@ def chain_append_many(entries: list["AuditEntry"], *, using: str = "default") ->
 
 def _insert(entries: list["AuditEntry"], using: str) -> None:
     """Insert linked entries with one plain INSERT; values go through the fields' own adapters."""
+    _insert_into(entries, using, AUDIT_TABLE)
+
+
+def _insert_into(entries: list["AuditEntry"], using: str, table_name: str) -> None:
     from privacy.models import AuditEntry
 
     connection = connections[using]
@@ -250,7 +276,7 @@ def _insert(entries: list["AuditEntry"], using: str) -> None:
         for entry in entries
         for field in fields
     ]
-    table = connection.ops.quote_name(AUDIT_TABLE)
+    table = connection.ops.quote_name(table_name)
     sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(entries))}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql + " RETURNING id", values)
