@@ -4,6 +4,8 @@ axe-core comes inside the axe-playwright-python package and is injected into
 the page, so nothing is fetched. A serious or critical violation fails the test.
 """
 
+import itertools
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
@@ -82,15 +84,16 @@ def _focused_outline(page: Page) -> str:
     return str(page.evaluate("getComputedStyle(document.activeElement).outlineStyle"))
 
 
-def test_the_portal_works_from_the_keyboard_with_a_visible_focus(
-    page, live_server, sign_in, alice
-):
+def test_the_portal_works_from_the_keyboard_with_a_visible_focus(page, live_server, sign_in, alice):
     LoanRuleFactory()
     LoanFactory(patron=alice, item__title="Comet Season")
     page.goto(f"{live_server.url}/portal/login/")
     # The card number field has the focus; type, Tab to the password, Enter signs in.
+    expect(page.get_by_label("Card number")).to_be_focused()
     page.keyboard.type(alice.card_number)
+    expect(page.get_by_label("Card number")).to_have_value(alice.card_number)
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
     page.keyboard.type("correct-horse-battery")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Hello, Alice")).to_be_visible()
@@ -121,7 +124,7 @@ def test_headings_are_in_order_and_every_field_has_a_label(page, live_server, si
             "main h1, main h2, main h3, main h4", "hs => hs.map(h => Number(h.tagName[1]))"
         )
         assert levels[0] == 1 and levels.count(1) == 1, path
-        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (path, levels)
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), (path, levels)
         unlabelled = page.eval_on_selector_all(
             "main input:not([type=hidden]), main select, main textarea",
             "fields => fields.filter(f => !f.labels || f.labels.length === 0).map(f => f.name)",
