@@ -201,6 +201,9 @@ class ReadingHistoryEntry(models.Model):
     author = models.CharField(max_length=200, blank=True)
     checked_out_on = models.DateField()
     returned_on = models.DateField()
+    # Set when the patron deleted the entry while a legal hold kept it (CONF-5):
+    # hidden from the patron at once, deleted by purge_expired when the hold ends.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "reading history entries"

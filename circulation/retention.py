@@ -33,6 +33,11 @@ def _opted_out_history(now: datetime.datetime) -> QuerySet[ReadingHistoryEntry]:
     return ReadingHistoryEntry.objects.filter(patron__keeps_reading_history=False)
 
 
+def _deleted_history(now: datetime.datetime) -> QuerySet[ReadingHistoryEntry]:
+    # Entries the patron deleted while a legal hold kept them (hidden since).
+    return ReadingHistoryEntry.objects.filter(deleted_at__isnull=False)
+
+
 register(
     Purger(
         kind="settled fines",
@@ -72,5 +77,15 @@ register(
         # A legal hold wins over the opt-out until the order is closed (CONF-5):
         # deleting records a court is waiting for is not the patron's to ask.
         patron_path="patron",
+    )
+)
+register(
+    Purger(
+        kind="reading history the patron deleted",
+        model=ReadingHistoryEntry,
+        expired=_deleted_history,
+        reason="patron deleted it from their reading history",
+        clause="CONF-9",
+        patron_path="patron",  # kept while a legal hold lasts (CONF-5)
     )
 )

@@ -372,8 +372,14 @@ def _seed_logins(patrons: list[Patron], created: dict[str, int]) -> None:
             made += 1
         if login.role is not None:
             user.groups.add(Group.objects.get(name=login.role.group_name))
-        if login.card_number and by_card[login.card_number].user_id is None:
-            Patron.objects.filter(pk=by_card[login.card_number].pk).update(user=user)
+        if login.card_number:
+            patron = by_card[login.card_number]
+            if patron.user_id is None:
+                Patron.objects.filter(pk=patron.pk).update(user=user)
+            if user.email != patron.email:
+                # Password reset finds the login by its email (the patron's own).
+                user.email = patron.email
+                user.save(update_fields=["email"])
     created["logins"] = made
 
 

@@ -1,6 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from library.models import Branch
 from privacy.policy import DataCategory
 
 LOGIN_FAILED = "That card number and password do not match. Please try again."
@@ -30,3 +33,35 @@ class SelfConsentForm(forms.Form):
         label="What they may receive",
     )
     purpose = forms.CharField(max_length=255, label="What for")
+
+
+class SearchInput(forms.TextInput):
+    input_type = "search"
+
+
+class SearchForm(forms.Form):
+    """A search by words of a book's title or author; the terms are about books, not patrons."""
+
+    q = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Title or author",
+        widget=SearchInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, label: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if label:
+            self.fields["q"].label = label
+
+    @property
+    def terms(self) -> str:
+        return self.cleaned_data.get("q", "") if self.is_valid() else ""
+
+
+class HoldForm(forms.Form):
+    pickup_branch = forms.ModelChoiceField(
+        queryset=Branch.objects.order_by("name"),
+        empty_label=None,
+        label="Pick it up at",
+    )

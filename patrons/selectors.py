@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from circulation.models import Fine, Hold, Loan
+from circulation.models import Fine, Hold, Item, Loan, ReadingHistoryEntry
 from library.roles import Role
 from patrons.models import Consent, Patron
 from privacy.models import AuditEntry, LegalOrder
@@ -14,6 +14,9 @@ from privacy.policy import DataCategory, Purpose, Requester
 
 ACCESS_PAGE_SIZE = 50
 LOAN_PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 50
+CATALOGUE_PAGE_SIZE = 20
+SEARCH_MAX_TERMS = 8
 
 
 def current_loans(patron: Patron) -> QuerySet[Loan]:
@@ -36,6 +39,59 @@ def unpaid_fines(patron: Patron) -> QuerySet[Fine]:
     return Fine.objects.filter(
         patron=patron, paid_at__isnull=True, waived_at__isnull=True
     ).order_by("created_at")
+
+
+def _terms(search: str) -> list[str]:
+    return search.split()[:SEARCH_MAX_TERMS]
+
+
+def reading_history(patron: Patron, *, search: str = "") -> QuerySet[ReadingHistoryEntry]:
+    """Return the history the patron sees, newest first: none while the switch is off (CONF-9).
+
+    Each search word must be in the title or the author. Entries the patron
+    deleted under a legal hold, or kept by one after opting out, are never shown.
+    """
+    if not patron.keeps_reading_history:
+        return ReadingHistoryEntry.objects.none()
+    entries = ReadingHistoryEntry.objects.filter(patron=patron, deleted_at__isnull=True)
+    for term in _terms(search):
+        entries = entries.filter(Q(title__icontains=term) | Q(author__icontains=term))
+    return entries.order_by("-returned_on", "-pk")
+
+
+def catalogue_search(search: str) -> QuerySet[Item]:
+    """Return items in the collection matching every word (title or author) or the barcode.
+
+    Each item says whether it is out on loan, in the same query; no patron is read.
+    """
+    terms = _terms(search)
+    if not terms:
+        return Item.objects.none()
+    words = Q()
+    for term in terms:
+        words &= Q(title__icontains=term) | Q(author__icontains=term)
+    return (
+        Item.objects.filter(withdrawn=False)
+        .filter(words | Q(barcode=search.strip()))
+        .select_related("branch")
+        .annotate(
+            on_loan=Exists(Loan.objects.filter(item=OuterRef("pk"), returned_at__isnull=True))
+        )
+        .order_by("title", "pk")
+    )
+
+
+def own_circulation_among(patron: Patron, item_ids: list[int]) -> tuple[set[int], set[int]]:
+    """Return which of these items the patron has on loan and which they hold (two queries)."""
+    loaned = set(
+        Loan.objects.filter(
+            patron=patron, returned_at__isnull=True, item_id__in=item_ids
+        ).values_list("item_id", flat=True)
+    )
+    held = set(
+        Hold.objects.filter(patron=patron, item_id__in=item_ids).values_list("item_id", flat=True)
+    )
+    return loaned, held
 
 
 def consents_of(patron: Patron) -> QuerySet[Consent]:

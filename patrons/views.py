@@ -1,5 +1,7 @@
 """The patron self-service portal. Every read of patron data goes through the gate."""
 
+import csv
+import io
 import json
 from typing import Any
 
@@ -12,10 +14,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from circulation import services as circulation
+from circulation.models import Hold, Item, Loan
 from library.decorators import AuthenticatedRequest
 from patrons import forms, selectors
+from patrons import services as patron_services
 from patrons.models import Consent, Patron
 from privacy import access, services
 from privacy.declarations import public, serves_patron_data
@@ -25,9 +30,56 @@ from privacy.selectors import ALL_TIME, records_for_release
 
 portal_login_required = login_required(login_url="portal:login")
 
+RENEWED = "Renewed “{title}”. It is now due {due:%A %-d %B}."
+NOT_RENEWED = "“{title}” was not renewed: {reason}"
+HOLD_PLACED = "Hold placed on “{title}”, to pick up at {branch}."
+HOLD_READY = "“{title}” is on the shelf: collect it at {branch} by {day:%A %-d %B}."
+NOT_HELD = "No hold was placed on “{title}”: {reason}"
+HOLD_CANCELLED = "Your hold on “{title}” is cancelled."
+HISTORY_ON = "Reading history is on. Items you return from now on will be listed here."
+HISTORY_OFF = "Reading history is off. Your history is deleted and nothing more will be kept."
+HISTORY_CLEARED = "Your reading history is deleted. It stays on for items you return from now on."
+# No title: a message waits in the session or a cookie until it is shown.
+HISTORY_ENTRY_DELETED = "One entry is deleted from your reading history."
+
+# The desk's words, said to the patron (the desk's constants stay what tests there assert).
+PORTAL_REASONS = {
+    circulation.PATRON_BLOCKED: "your card is blocked. Please speak to library staff.",
+    circulation.CARD_EXPIRED: "your card has expired. Please renew it at any library desk.",
+    circulation.RENEWAL_LIMIT: (
+        "it has been renewed as many times as this kind of item allows. "
+        "Please return it by its due date."
+    ),
+    circulation.ITEM_HELD_FOR_ANOTHER: (
+        "another reader is waiting for it. Please return it by its due date."
+    ),
+    circulation.NO_LOAN_RULE: "it cannot be renewed online. Please ask at a library desk.",
+    circulation.HOLD_ALREADY_PLACED: "you already have a hold on it.",
+    circulation.HOLD_ON_OWN_LOAN: "you have it on loan already.",
+    circulation.ITEM_WITHDRAWN: "it is no longer in the library's collection.",
+}
+
+
+def portal_reason(error: circulation.CirculationError) -> str:
+    """Return the patron's words for why the desk's service refused."""
+    message = str(error.message)
+    return PORTAL_REASONS.get(message, message[:1].lower() + message[1:])
+
 
 def _own_patron(request: AuthenticatedRequest) -> Patron | None:
     return Patron.objects.select_related("home_branch").filter(user_id=request.user.pk).first()
+
+
+def _own_patron_through_gate(request: AuthenticatedRequest, category: DataCategory) -> Patron:
+    """Return the signed-in patron once the gate allowed reading `category` for their own use.
+
+    Anyone else (staff, an agent, a login with no patron record) is refused
+    and logged, and sees the same "not found" as for a missing record.
+    """
+    patron = _own_patron(request)
+    access.read(request.user, patron, category, Purpose.SELF_SERVICE)
+    assert patron is not None  # read() raised otherwise
+    return patron
 
 
 login = public(
@@ -93,6 +145,8 @@ def account(request: AuthenticatedRequest) -> HttpResponse:
     context = _account_context(request, patron, Purpose.SELF_SERVICE)
     minors = access.scoped_patrons(request.user, DataCategory.IDENTITY, Purpose.GUARDIAN)
     context["minors"] = list(selectors.minors_of(patron, minors))
+    # Only the account holder acts on the account; a listed adult only looks (CONF-4).
+    context["actions"] = True
     return render(request, "patrons/portal/account.html", context)
 
 
@@ -170,6 +224,12 @@ def download(request: AuthenticatedRequest) -> HttpResponse:
     data: dict[str, Any] = {"card_number": patron.card_number}
     for category in sorted(PROTECTED_CATEGORIES):
         access.read(request.user, patron, category, Purpose.SELF_SERVICE)
+        if category is DataCategory.READING_HISTORY:
+            # As the patron sees it: nothing they deleted, nothing while the switch is off.
+            data[category.value] = [
+                _history_record(entry) for entry in selectors.reading_history(patron).iterator()
+            ]
+            continue
         start, end = ALL_TIME
         data[category.value] = records_for_release(
             patron=patron, category=category, records_from=start, records_until=end
@@ -203,4 +263,236 @@ def download(request: AuthenticatedRequest) -> HttpResponse:
         json.dumps(data, indent=2, default=str), content_type="application/json"
     )
     response["Content-Disposition"] = 'attachment; filename="my-library-data.json"'
+    return response
+
+
+@serves_patron_data
+@require_POST
+@portal_login_required
+def loan_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Renew one of the patron's own loans; a refusal says why in words."""
+    patron = _own_patron_through_gate(request, DataCategory.CIRCULATION)
+    loan = (
+        Loan.objects.filter(pk=pk, patron=patron, returned_at__isnull=True)
+        .select_related("item")
+        .first()
+    )
+    if loan is None:
+        return not_found_response(request)
+    title = loan.item.title
+    try:
+        loan = circulation.loan_renew(patron=patron, loan_id=loan.pk)
+    except circulation.CirculationError as error:
+        messages.error(request, NOT_RENEWED.format(title=title, reason=portal_reason(error)))
+    else:
+        due = timezone.localtime(loan.due_at)
+        messages.success(request, RENEWED.format(title=title, due=due))
+    return redirect("portal:account")
+
+
+@serves_patron_data
+@require_POST
+@portal_login_required
+def hold_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Cancel one of the patron's own holds."""
+    patron = _own_patron_through_gate(request, DataCategory.CIRCULATION)
+    hold = Hold.objects.filter(pk=pk, patron=patron).select_related("item").first()
+    if hold is None:
+        return not_found_response(request)
+    try:
+        circulation.hold_cancel(patron=patron, hold_id=hold.pk)
+    except circulation.CirculationError:  # cancelled meanwhile, in another tab
+        return not_found_response(request)
+    messages.success(request, HOLD_CANCELLED.format(title=hold.item.title))
+    return redirect("portal:account")
+
+
+@serves_patron_data
+@portal_login_required
+def catalogue(request: AuthenticatedRequest) -> HttpResponse:
+    """Search the collection by title, author or barcode, and mark what the patron has already."""
+    patron = _own_patron_through_gate(request, DataCategory.CIRCULATION)
+    form = forms.SearchForm(request.GET or None, label="Title, author or barcode")
+    search = form.terms
+    page = Paginator(selectors.catalogue_search(search), selectors.CATALOGUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    items = list(page)
+    loaned, held = selectors.own_circulation_among(patron, [item.pk for item in items])
+    return render(
+        request,
+        "patrons/portal/catalogue.html",
+        {
+            "form": form,
+            "search": search,
+            "page": page,
+            "items": [(item, item.pk in loaned, item.pk in held) for item in items],
+        },
+    )
+
+
+@serves_patron_data
+@require_http_methods(["GET", "POST"])
+@portal_login_required
+def hold_place(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Ask where to pick an item up, then place the patron's hold on it."""
+    patron = _own_patron_through_gate(request, DataCategory.CIRCULATION)
+    item = Item.objects.filter(pk=pk, withdrawn=False).select_related("branch").first()
+    if item is None:
+        return not_found_response(request)
+    form = forms.HoldForm(request.POST or None, initial={"pickup_branch": patron.home_branch})
+    if request.method == "POST" and form.is_valid():
+        branch = form.cleaned_data["pickup_branch"]
+        try:
+            hold = circulation.hold_place(patron=patron, barcode=item.barcode, pickup_branch=branch)
+        except circulation.CirculationError as error:
+            form.add_error(None, NOT_HELD.format(title=item.title, reason=portal_reason(error)))
+        else:
+            if hold.status == Hold.Status.READY and hold.ready_until:
+                text = HOLD_READY.format(title=item.title, branch=branch, day=hold.ready_until)
+            else:
+                text = HOLD_PLACED.format(title=item.title, branch=branch)
+            messages.success(request, text)
+            return redirect("portal:account")
+    search = forms.SearchForm(request.GET or None).terms
+    return render(
+        request,
+        "patrons/portal/hold_place.html",
+        {"item": item, "form": form, "search": search},
+    )
+
+
+def _history_record(entry: Any) -> dict[str, str]:
+    return {
+        "title": entry.title,
+        "author": entry.author,
+        "borrowed_on": entry.checked_out_on.isoformat(),
+        "returned_on": entry.returned_on.isoformat(),
+    }
+
+
+@serves_patron_data
+@portal_login_required
+def reading_history(request: AuthenticatedRequest) -> HttpResponse:
+    """Show the reading-history switch, what it keeps, and the history itself when on (CONF-9)."""
+    patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
+    form = forms.SearchForm(request.GET or None, label="Search your history by title or author")
+    search = form.terms
+    page = Paginator(
+        selectors.reading_history(patron, search=search), selectors.HISTORY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "patrons/portal/reading_history.html",
+        {"patron": patron, "form": form, "search": search, "page": page},
+    )
+
+
+@serves_patron_data
+@require_POST
+@portal_login_required
+def reading_history_on(request: AuthenticatedRequest) -> HttpResponse:
+    patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
+    patron_services.patron_reading_history_opt_in(patron=patron, actor=request.user)
+    messages.success(request, HISTORY_ON)
+    return redirect("portal:reading_history")
+
+
+@serves_patron_data
+@require_http_methods(["GET", "POST"])
+@portal_login_required
+def reading_history_off(request: AuthenticatedRequest) -> HttpResponse:
+    """Ask, then turn reading history off and delete all of it (CONF-9)."""
+    patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
+    if request.method == "POST":
+        patron_services.patron_reading_history_opt_out(patron=patron, actor=request.user)
+        messages.success(request, HISTORY_OFF)
+        return redirect("portal:reading_history")
+    if not patron.keeps_reading_history:
+        return redirect("portal:reading_history")
+    return render(
+        request,
+        "patrons/portal/reading_history_confirm.html",
+        {
+            "count": selectors.reading_history(patron).count(),
+            "turning_off": True,
+            "action": "portal:reading_history_off",
+        },
+    )
+
+
+@serves_patron_data
+@require_http_methods(["GET", "POST"])
+@portal_login_required
+def reading_history_clear(request: AuthenticatedRequest) -> HttpResponse:
+    """Ask, then delete all of the patron's reading history; the switch stays on."""
+    patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
+    if request.method == "POST":
+        patron_services.patron_reading_history_clear(patron=patron, actor=request.user)
+        messages.success(request, HISTORY_CLEARED)
+        return redirect("portal:reading_history")
+    return render(
+        request,
+        "patrons/portal/reading_history_confirm.html",
+        {
+            "count": selectors.reading_history(patron).count(),
+            "turning_off": False,
+            "action": "portal:reading_history_clear",
+        },
+    )
+
+
+@serves_patron_data
+@require_POST
+@portal_login_required
+def reading_history_entry_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
+    if not patron.keeps_reading_history:
+        return not_found_response(request)
+    try:
+        patron_services.reading_history_entry_delete(patron=patron, entry_id=pk, actor=request.user)
+    except patron_services.ReadingHistoryError:
+        return not_found_response(request)
+    messages.success(request, HISTORY_ENTRY_DELETED)
+    return redirect("portal:reading_history")
+
+
+# A title starting with one of these would be read as a formula by a spreadsheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+@serves_patron_data
+@portal_login_required
+def reading_history_export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
+    """Give the patron their reading history (all, or what they searched for) as CSV or JSON."""
+    patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
+    search = forms.SearchForm(request.GET or None).terms
+    records = [
+        _history_record(entry)
+        for entry in selectors.reading_history(patron, search=search).iterator()
+    ]
+    if fmt == "json":
+        response = HttpResponse(
+            json.dumps({"reading_history": records}, indent=2, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+    else:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["Title", "Author", "Borrowed on", "Returned on"])
+        for record in records:
+            writer.writerow(
+                [
+                    _csv_cell(record["title"]),
+                    _csv_cell(record["author"]),
+                    record["borrowed_on"],
+                    record["returned_on"],
+                ]
+            )
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="my-reading-history.{fmt}"'
     return response

@@ -1,0 +1,19 @@
+"""Counting a page's queries the same way on PostgreSQL and SQLite."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+# Transaction bookkeeping around the audit chain's append differs by database
+# (savepoints in tests, PostgreSQL's advisory lock); it is not a per-row cost.
+_BOOKKEEPING = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "SELECT pg_advisory")
+
+
+def page_queries(fetch: Callable[[], Any]) -> list[str]:
+    """Return the SQL a request ran, without the transaction bookkeeping."""
+    with CaptureQueriesContext(connection) as captured:
+        response = fetch()
+    assert response.status_code == 200, response.status_code
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(_BOOKKEEPING)]
