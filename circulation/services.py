@@ -237,6 +237,8 @@ def loans_forget_returned(*, batch_size: int = 10_000, actor: Any = None) -> int
                 actor=actor,
             )
         forgotten += count
+        if count < batch_size:  # that was the last batch; no need to look again
+            break
     return forgotten
 
 

@@ -134,6 +134,8 @@ def purge(
             )
         total += count
         progress(count)
+        if count < batch_size:  # that was the last batch; no need to look again
+            break
     if purger.after is not None:
         purger.after(now)
     return total

@@ -19,7 +19,7 @@ from patrons.models import Patron
 from privacy import audit
 from privacy.models import AuditEntry
 
-HISTORY_DELETE_BATCH = 5000
+HISTORY_DELETE_BATCH = 50_000
 OPT_OUT_REASON = "patron opted out of reading history"
 ENTRY_DELETE_REASON = "patron deleted an entry of their reading history"
 CLEAR_REASON = "patron deleted all of their reading history"
@@ -116,6 +116,8 @@ def reading_history_delete(
                 actor=actor,
             )
             deleted += count
+        if count < batch_size:  # that was the last batch; no need to look again
+            break
     return deleted
 
 

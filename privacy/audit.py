@@ -216,8 +216,7 @@ def chain_append(entry: "AuditEntry", *, save: Callable[[], None]) -> None:
     """Give an entry the next sequence number and its chain hash, then insert it."""
     using = entry._state.db or "default"
     with transaction.atomic(using=using):
-        _lock_chain(using)
-        head = chain_head(using)
+        head = _lock_and_read_head(using)
         _link(entry, head.seq + 1, head.hash, head.timestamp)
         save()
 
