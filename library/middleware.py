@@ -2,9 +2,14 @@
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+
+from library.security import second_factor_satisfied
+from privacy.declarations import Declaration, declaration_of
 
 _REFRESHED = "staff_idle_refreshed_at"
 PERMISSIONS_POLICY = (
@@ -31,3 +36,28 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+class SecondFactorMiddleware:
+    """Treat a user whose role needs a second factor and who has not given one as signed out.
+
+    Every page but the public ones sends them to the staff sign-in, which asks
+    for the code, however they signed in (the portal's form takes a user name
+    too) and whatever decorator the page uses.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or second_factor_satisfied(user):
+            return None
+        if declaration_of(view) is Declaration.PUBLIC:
+            return None
+        return redirect_to_login(request.get_full_path())

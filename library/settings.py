@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "library.middleware.SecondFactorMiddleware",
     "library.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
     "privacy.audit_middleware.AuditContextMiddleware",

@@ -107,7 +107,10 @@ def order_create(request: AuthenticatedRequest) -> HttpResponse:
 @role_required(*Role)
 def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk)
-    scope = list(order.patrons.order_by("card_number"))
+    is_director, in_force = Role.DIRECTOR in roles_of(request.user), order.is_in_force()
+    # Staff working an order learn whom it names only while it is in force (CONF-5);
+    # the director, who reviews and closes orders, sees the scope throughout.
+    scope = list(order.patrons.order_by("card_number")) if is_director or in_force else []
     access.record_list_read(
         request.user, [p.pk for p in scope], DataCategory.IDENTITY, Purpose.LEGAL_ORDER
     )
@@ -115,8 +118,8 @@ def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "order": order,
         "scope": scope,
         "releases": selectors.releases_of(order),
-        "is_director": Role.DIRECTOR in roles_of(request.user),
-        "in_force": order.is_in_force(),
+        "is_director": is_director,
+        "in_force": in_force,
         "decision_form": forms.OrderDecisionForm(),
         "worker_form": forms.OrderWorkerForm(),
         "release_form": forms.ReleaseForm(order=order),
