@@ -26,7 +26,6 @@ legal order) and users who have not given their second factor.
 """
 
 import datetime
-from collections.abc import Iterator
 
 import pytest
 import time_machine
@@ -39,8 +38,9 @@ from library.security import TWO_FACTOR_ROLES
 from privacy.models import AuditEntry
 from tests.conftest import StaffClient, page_text
 from tests.factories import LegalOrderFactory, ReadingHistoryEntryFactory, StillFactory
+from tests.security.conftest import outcome, send
 from tests.security.urls import Route, address, project_routes
-from tests.security.world import KINDS, MISSING_ID, ROLE_OF_KIND, World, isolated, shared_world
+from tests.security.world import KINDS, MISSING_ID, ROLE_OF_KIND
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,7 @@ healthz
 
 # The patron portal (CONF-4, CONF-7, CONF-9)
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
+# Portal pages show the signed-in patron's own record; staff have none (CONF-4).
 portal:account
   *      pin   200   200   200   404   404   404   404   404   404   404   404   404
 portal:login
@@ -72,10 +73,12 @@ portal:password_reset_confirm
 portal:password_reset_complete
   GET    200   200   200   200   200   200   200   200   200   200   200   200   200
   POST   405   405   405   405   405   405   405   405   405   405   405   405   405
+# Only the adult listed on Dan's account, while Dan is a minor (CONF-4).
 portal:minor_account
   *      pin   404   404   200   404   404   404   404   404   404   404   404   404
 portal:consents
   *      pin   200   200   200   404   404   404   404   404   404   404   404   404
+# Alice's consent: withdrawn by alice; to bob, a missing record.
 portal:consent_withdraw
   GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST   pin   302   404   404   404   404   404   404   404   404   404   404   404
@@ -86,16 +89,19 @@ portal:download
 
 # Public pages and the staff start page
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
+# Any staff role; a superuser without a role has no staff pages.
 staff_home
   *       in   404   404   404   200   200   200   200   200   200   200   404   404
 
 # The staff admin
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
+# The admin opens to active staff with their second factor (superusers need one too).
 admin:index
   *       in    in    in    in   200   200   200   200   200   200   200    in   200
 admin:login
   GET    200   200   200   200   302   302   302   302   302   302   302   200   302
   POST   200   200   200   200   200   200   200   200   200   200   200   200   200
+# Signing out of the admin takes a POST (Django 5); non-staff go to the admin index.
 admin:logout
   GET    302   302   302   302   405   405   405   405   405   405   405   302   405
   POST   302   302   302   302   200   200   200   200   200   200   200   302   200
@@ -112,6 +118,7 @@ admin:jsi18n
   POST    in    in    in    in   405   405   405   405   405   405   405    in   405
 admin:view_on_site
   *       in    in    in    in   404   404   404   404   404   404   404    in   404
+# Accounts, roles, sign-in throttling and authenticators: the superuser administers them.
 admin:auth_group_changelist
   *       in    in    in    in   403   403   403   403   403   403   403    in   200
 admin:auth_group_add
@@ -179,6 +186,7 @@ staff/admin/axes/accessfailurelog/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:otp_totp_totpdevice_config
   *       in    in    in    in   403   403   403   403   403   403   403    in   200
+# 503: the qrcode package is not installed; the config page shows the key as text.
 admin:otp_totp_totpdevice_qrcode
   *       in    in    in    in   403   403   403   403   403   403   403    in   503
 admin:otp_totp_totpdevice_changelist
@@ -218,6 +226,8 @@ admin:library_staffprofile_change
   *       in    in    in    in   403   403   403   403   403   403   403    in   200
 staff/admin/library/staffprofile/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
+# Gated admin screens: lists are scoped by the gate, each record opened through it
+# (CONF-3); a role or superuser the gate refuses gets the not-found page.
 admin:patrons_patron_changelist
   *       in    in    in    in   200   200   200   403   403   200   403    in   200
 admin:patrons_patron_add
@@ -293,6 +303,7 @@ admin:circulation_item_change
   POST    in    in    in    in   403   403   200   403   403   200   403    in   200
 staff/admin/circulation/item/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
+# Loans and holds are read-only and never show the patron (CONF-9).
 admin:circulation_loan_changelist
   *       in    in    in    in   200   403   200   403   403   200   403    in   200
 admin:circulation_loan_add
@@ -332,6 +343,7 @@ admin:circulation_fine_change
   POST    in    in    in    in   403   404   403   404   404   403   404    in   404
 staff/admin/circulation/fine/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
+# The audit trail: read-only, for auditors alone, not even a superuser.
 admin:privacy_auditentry_changelist
   *       in    in    in    in   403   403   403   403   403   403   200    in   403
 admin:privacy_auditentry_add
@@ -345,6 +357,7 @@ admin:privacy_auditentry_change
   POST    in    in    in    in   403   403   403   403   403   403   403    in   403
 staff/admin/privacy/auditentry/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
+# Cameras: persons in charge and IT register them (CAM-1, CAM-2).
 admin:facilities_camera_changelist
   *       in    in    in    in   403   403   200   200   200   200   403    in   200
 admin:facilities_camera_add
@@ -385,11 +398,13 @@ staff/admin/facilities/recordinghold/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:app_list
   *       in    in    in    in   200   200   200   404   404   200   404    in   200
+# Unknown admin addresses, readinghistoryentry included (never registered, CONF-9).
 staff/admin/(?P<url>.*)$
   *       in    in    in    in   404   404   404   404   404   404   404    in   404
 
 # Legal orders, agents, consents, inquiries (CONF-5, CONF-7)
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
+# Every role lists the orders it works on; the director sees them all (CONF-5).
 privacy:order_list
   *       in   404   404   404   200   200   200   200   200   200   200   404   404
 privacy:order_create
@@ -399,6 +414,7 @@ privacy:order_detail
 privacy:order_add_worker
   GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   404   404   404   404   404   302   404   404   404
+# The empty POST goes back to the order with an error; a valid one downloads (CONF-5).
 privacy:order_release
   GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   404   404   404   404   404   302   404   404   404
@@ -409,13 +425,16 @@ privacy:agent_list
   *       in   404   404   404   404   404   404   404   404   200   404   404   404
 privacy:agent_detail
   *       in   404   404   404   404   404   404   404   404   200   404   404   404
+# Consents at the desk: registration roles (CONF-7, CONF-4).
 privacy:consent_desk
   *       in   404   404   404   200   404   200   404   404   200   404   404   404
+# The inquiry desk: desk roles (not IT staff, not auditors).
 privacy:inquiry_desk
   *       in   404   404   404   200   200   200   200   404   200   404   404   404
 
 # Contracted agents' pages (CONF-7)
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
+# Contracted agents only; everyone else, anonymous included, gets not found (CONF-7).
 agent:accounts
   *      404   404   404   404   404   404   404   404   404   404   404   200   404
 agent:account
@@ -425,6 +444,7 @@ agent:account
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
 facilities:index
   *       in   404   404   404   200   200   200   200   200   200   200   404   404
+# Incidents and bans: persons in charge, guards and the director (CONF-10).
 facilities:incident_list
   *       in   404   404   404   404   404   200   200   404   200   404   404   404
 facilities:incident_create
@@ -444,9 +464,12 @@ facilities:ban_list
 facilities:ban_end
   GET     in   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   404   404   302   302   404   302   404   404   404
+# Registering a camera (POST) needs a role that adds cameras (CAM-1).
 facilities:camera_list
   GET     in   404   404   404   404   404   200   200   200   200   404   404   404
   POST    in   404   404   404   404   404   200   404   200   404   404   404   404
+# Footage: guards, persons in charge and IT view it (CAM-3); the director only
+# releases it, and a superuser gets nothing.
 facilities:recording_list
   *       in   404   404   404   404   404   200   200   200   200   404   404   404
 facilities:recording_detail
@@ -458,12 +481,15 @@ facilities:recording_hold
   POST    in   404   404   404   404   404   302   302   404   404   404   404   404
 facilities:still_create
   *       in   404   404   404   404   404   200   200   404   404   404   404   404
+# A still is shared with all staff while its ban is in effect (CAM-4).
 facilities:stills_shared
   *       in   404   404   404   200   200   200   200   200   200   200   404   404
 facilities:still_image
   *       in   404   404   404   200   200   200   200   200   200   200   404   404
+# The director's queue of outside requests (CAM-5, CAM-6).
 facilities:request_queue
   *       in   404   404   404   404   404   404   404   404   200   404   404   404
+# Any staff member records an outside request for the director (CAM-6).
 facilities:request_create
   *       in   404   404   404   200   200   200   200   200   200   404   404   404
 facilities:request_release
@@ -476,6 +502,7 @@ facilities:release_create
 
 # The auditors' pages
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
+# Auditors only; everyone else, anonymous included, gets not found. Read-only: GET.
 audit:index
   GET    404   404   404   404   404   404   404   404   404   404   200   404   404
   POST   404   404   404   404   404   404   404   404   404   404   405   404   404
@@ -527,6 +554,7 @@ audit:chart
 
 # Circulation desk and found items (CONF-3, CONF-8)
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
+# Circulation operations: circulation staff, persons in charge, the director (CONF-3).
 circulation:desk
   *       in   404   404   404   200   404   200   404   404   200   404   404   404
 circulation:desk_branch
@@ -582,6 +610,7 @@ circulation:found_return
 
 # Computers, reference, events (CONF-6, FAC-2)
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
+# Computer sessions: circulation, reference, persons in charge, IT (FAC-2).
 activity:computers
   *       in   404   404   404   200   200   200   404   200   404   404   404   404
 activity:computers_lookup
@@ -591,12 +620,14 @@ activity:computers_patron
 activity:computer_end
   GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   302   302   302   404   302   404   404   404   404
+# Reference consultations: reference librarians and persons in charge.
 activity:reference
   *       in   404   404   404   404   200   200   404   404   404   404   404   404
 activity:reference_lookup
   *       in   404   404   404   404   200   200   404   404   404   404   404   404
 activity:reference_patron
   *       in   404   404   404   404   200   200   404   404   404   404   404   404
+# Events: circulation, reference, persons in charge.
 activity:events
   *       in   404   404   404   200   200   200   404   404   404   404   404   404
 activity:event
@@ -629,47 +660,6 @@ TABLE = _parse(MATRIX)
 ROUTES = project_routes()
 
 
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
-    with shared_world(django_db_blocker, tmp_path_factory.mktemp("media")) as built:
-        yield built
-
-
-@pytest.fixture(scope="module")
-def not_found_page(world, django_db_blocker) -> dict[str, str]:
-    """The page each kind gets for an address that does not exist."""
-    pages = {}
-    with django_db_blocker.unblock(), isolated():
-        for kind in KINDS:
-            response = world.client(kind).get("/no-such-address/")
-            assert response.status_code == 404
-            pages[kind] = page_text(response)
-    return pages
-
-
-def outcome(response) -> str:  # type: ignore[no-untyped-def]
-    """Return a response as a code of the table."""
-    if response.status_code in (301, 302):
-        location = response["Location"]
-        if location.startswith("/staff/admin/login/"):
-            return "in"
-        if location.startswith("/portal/login/"):
-            return "pin"
-        return "302"
-    return str(response.status_code)
-
-
-def _request(client: Client, method: str, url: str):  # type: ignore[no-untyped-def]
-    with isolated():
-        response = client.get(url) if method == "GET" else client.post(url)
-        if method == "GET" or response.status_code == 404:
-            body = page_text(response) if not response.streaming else ""
-        else:
-            body = ""
-        response.close()
-    return response, body
-
-
 def test_every_url_pattern_has_a_row_and_every_row_a_pattern():
     assert sorted(set(ROUTES) - set(TABLE)) == [], "URL patterns without a row in MATRIX"
     assert sorted(set(TABLE) - set(ROUTES)) == [], "rows in MATRIX for no URL pattern"
@@ -685,7 +675,7 @@ def test_each_kind_gets_what_the_table_says(key, world, not_found_page):
     wrong = []
     for method, codes in TABLE[key].items():
         for kind, want in zip(KINDS, codes, strict=True):
-            response, body = _request(world.client(kind), method, url)
+            response, body = send(world.client(kind), method, url)
             got = outcome(response)
             if got != want:
                 wrong.append(f"{method} {url} as {kind}: table says {want}, got {got}")
@@ -889,7 +879,7 @@ def test_without_the_second_factor_every_page_but_the_public_ones_asks_for_it(wo
             continue
         url = address(route, world)
         for method in ("GET", "POST"):
-            response, _ = _request(client, method, url)
+            response, _ = send(client, method, url)
             if outcome(response) != "in" and response.status_code != 405:
                 wrong.append(f"{method} {url}: {outcome(response)}")
     assert wrong == []

@@ -86,6 +86,7 @@ class World:
     users: dict[str, User | None]
     sessions: dict[str, str]  # kind -> session key ("" for anonymous)
     objects: dict[str, Any] = field(default_factory=dict)
+    _clients: dict[str, Client] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -94,8 +95,11 @@ class World:
             raise AttributeError(name) from None
 
     def client(self, kind: str) -> Client:
-        """Return a fresh client carrying only this kind's session (no cookies left over)."""
-        client = Client(raise_request_exception=False)
+        """Return this kind's client carrying only its session (no cookies left over)."""
+        client = self._clients.get(kind)
+        if client is None:
+            client = self._clients[kind] = Client(raise_request_exception=False)
+        client.cookies.clear()
         if self.sessions[kind]:
             client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[kind]
         return client
