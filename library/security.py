@@ -43,7 +43,7 @@ class StaffLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
     otp_token = forms.CharField(
         required=False,
         label="Authenticator code",
-        help_text="Needed for the director, persons in charge, security, IT, auditors and administrators.",
+        help_text="For the director, persons in charge, security, IT, auditors and administrators.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
     otp_challenge = forms.CharField(required=False, widget=forms.HiddenInput)

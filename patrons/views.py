@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from library.decorators import AuthenticatedRequest
+from library.params import positive_id
 from patrons import forms, selectors
 from patrons.models import Consent, Patron
 from privacy import access, services
@@ -153,10 +154,7 @@ def access_history(request: AuthenticatedRequest) -> HttpResponse:
     patron = _own_patron(request)
     if patron is None:
         return not_found_response(request)
-    before = request.GET.get("before", "")
-    lines, cursor = selectors.access_history(
-        patron, before=int(before) if before.isdigit() else None
-    )
+    lines, cursor = selectors.access_history(patron, before=positive_id(request.GET.get("before")))
     return render(request, "patrons/portal/access_history.html", {"lines": lines, "cursor": cursor})
 
 

@@ -9,11 +9,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from library.decorators import AuthenticatedRequest, role_required
+from library.params import positive_id
 from library.roles import Role, roles_of
 from patrons.models import Consent
 from privacy import access, forms, selectors, services
@@ -300,28 +302,29 @@ def consent_desk(request: AuthenticatedRequest) -> HttpResponse:
     if patron is not None and "grant" in request.POST and grant.is_valid():
         data = grant.cleaned_data
         try:
-            check = services.identity_check_record(
-                checked_by=request.user,
-                document_kind=data["document_kind"],
-                patron=patron,
-            )
-            services.consent_grant(
-                patron=patron,
-                recipient=data["recipient"],
-                category=data["category"],
-                purpose=data["purpose"],
-                recorded_by=request.user,
-                identity_check=check,
-            )
+            # Both or neither: a refused consent leaves no identity check behind.
+            with transaction.atomic():
+                check = services.identity_check_record(
+                    checked_by=request.user,
+                    document_kind=data["document_kind"],
+                    patron=patron,
+                )
+                services.consent_grant(
+                    patron=patron,
+                    recipient=data["recipient"],
+                    category=data["category"],
+                    purpose=data["purpose"],
+                    recorded_by=request.user,
+                    identity_check=check,
+                )
         except ValidationError as error:
             _errors_to_form(grant, error)
         else:
             messages.success(request, "Consent recorded.")
             grant = forms.ConsentForm()
-    if patron is not None and "withdraw" in request.POST:
-        consent = Consent.objects.filter(
-            pk=request.POST.get("withdraw", "0"), patron=patron
-        ).first()
+    withdraw = positive_id(request.POST.get("withdraw"))
+    if patron is not None and withdraw is not None:
+        consent = Consent.objects.filter(pk=withdraw, patron=patron).first()
         if consent is not None:
             services.consent_withdraw(consent=consent, withdrawn_by=request.user)
             messages.success(request, "Consent withdrawn.")

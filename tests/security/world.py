@@ -81,12 +81,15 @@ PASSWORD = "correct-horse-battery"
 MISSING_ID = 987_654_321
 
 
-@dataclass
+@dataclass(repr=False)
 class World:
     users: dict[str, User | None]
     sessions: dict[str, str]  # kind -> session key ("" for anonymous)
     objects: dict[str, Any] = field(default_factory=dict)
     _clients: dict[str, Client] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return "World()"
 
     def __getattr__(self, name: str) -> Any:
         try:
