@@ -267,14 +267,16 @@ staff/admin/patrons/identitycheck/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:patrons_consent_changelist
   *       in    in    in    in   200   403   200   403   403   200   403    in   200
+# Consents come from the patron or the consent desk, never typed in or rewritten here.
 admin:patrons_consent_add
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   403   403   403   403   403   403   403    in   403
 admin:patrons_consent_history
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:patrons_consent_delete
   *       in    in    in    in   403   404   403   404   404   403   404    in   404
 admin:patrons_consent_change
-  *       in    in    in    in   200   404   200   404   404   200   404    in   404
+  GET     in    in    in    in   200   404   200   404   404   200   404    in   404
+  POST    in    in    in    in   403   404   403   404   404   403   404    in   404
 staff/admin/patrons/consent/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:circulation_loanrule_changelist
