@@ -43,5 +43,7 @@ def send(client: Client, method: str, url: str, data: dict | None = None):
     """Send one request and roll back whatever it wrote; return it and its page if a 404."""
     with isolated():
         response = client.get(url, data) if method == "GET" else client.post(url, data or {})
-        response.close()
+        if response.streaming:
+            # Read to the end: the test client then closes it without closing the connection.
+            response.streamed = b"".join(response.streaming_content)
     return response, page_text(response) if response.status_code == 404 else ""
