@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from facilities import access as gate
 from facilities import forms, selectors, services
 from facilities.models import Incident, IncidentPerson
+from library.params import positive_id
 from privacy.access import NOT_FOUND_MESSAGE, Refused
 from privacy.declarations import serves_patron_data
 from privacy.policy import Decision
@@ -449,8 +450,9 @@ def release_create(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if outside is None:
         gate.open_queue(request)
     initial = _release_initial(outside)
-    if outside is None and request.GET.get("incident", "").isdigit():
-        initial["incident"] = int(request.GET["incident"])
+    incident = positive_id(request.GET.get("incident"))
+    if outside is None and incident is not None:
+        initial["incident"] = incident
     form = forms.ReleaseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

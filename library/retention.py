@@ -33,6 +33,9 @@ from django.db import models, transaction
 from django.utils.module_loading import autodiscover_modules
 
 DEFAULT_BATCH_SIZE = 1000
+# A batch is one transaction holding its row locks: bounded, so a typo cannot
+# lock a table for hours (or overflow the database's LIMIT).
+MAX_BATCH_SIZE = 100_000
 
 
 @dataclass(frozen=True)

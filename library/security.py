@@ -14,7 +14,7 @@ from django_otp.forms import OTPAuthenticationFormMixin
 from library.roles import Role, roles_of
 
 # Roles that reach footage, legal orders or the whole audit trail sign in with
-# an authenticator code as well as a password (TOTP, django-otp).
+# an authenticator code as well as a password (TOTP, django-otp); so do superusers.
 TWO_FACTOR_ROLES = frozenset(
     {Role.DIRECTOR, Role.PERSON_IN_CHARGE, Role.SECURITY_GUARD, Role.IT_STAFF, Role.AUDITOR}
 )
@@ -22,8 +22,10 @@ NEEDS_CODE = "Your role signs in with an authenticator code too. Enter the 6-dig
 
 
 def needs_second_factor(user: Any) -> bool:
-    """Return True if this user's roles require a second factor."""
-    return bool(roles_of(user) & TWO_FACTOR_ROLES)
+    """Return True if this user's roles, or being a superuser, require a second factor."""
+    # A superuser gets no patron data, but can give anyone a role and read
+    # every authenticator's secret in the admin: a password alone is not enough.
+    return bool(getattr(user, "is_superuser", False)) or bool(roles_of(user) & TWO_FACTOR_ROLES)
 
 
 def second_factor_satisfied(user: Any) -> bool:
@@ -41,7 +43,7 @@ class StaffLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
     otp_token = forms.CharField(
         required=False,
         label="Authenticator code",
-        help_text="Needed for the director, persons in charge, security, IT and auditors.",
+        help_text="For the director, persons in charge, security, IT, auditors and administrators.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
     otp_challenge = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from circulation import services as circulation
 from circulation.models import Hold, Item, Loan
 from library.decorators import AuthenticatedRequest
+from library.params import positive_id
 from patrons import forms, selectors
 from patrons import services as patron_services
 from patrons.models import Consent, Patron
@@ -207,10 +208,7 @@ def access_history(request: AuthenticatedRequest) -> HttpResponse:
     patron = _own_patron(request)
     if patron is None:
         return not_found_response(request)
-    before = request.GET.get("before", "")
-    lines, cursor = selectors.access_history(
-        patron, before=int(before) if before.isdigit() else None
-    )
+    lines, cursor = selectors.access_history(patron, before=positive_id(request.GET.get("before")))
     return render(request, "patrons/portal/access_history.html", {"lines": lines, "cursor": cursor})
 
 

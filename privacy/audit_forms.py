@@ -25,6 +25,17 @@ DECISION_CHOICES = [*_ANY, ("allowed", "Allowed"), ("refused", "Refused")]
 CLAUSE_CHOICES = _ANY + [(clause, clause) for clause in CLAUSE_IDS]
 
 
+# Days a period may name: bounded so that a day's midnight and the next day's
+# exist in every time zone (Python's calendar ends on 9999-12-31).
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(9999, 12, 30)
+DATE_OUT_OF_RANGE = f"Choose a date from {FIRST_DAY} to {LAST_DAY}."
+
+
+def _within_calendar(day: datetime.date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise forms.ValidationError(DATE_OUT_OF_RANGE, code="out_of_range")
+
+
 class _DateInput(forms.DateInput):
     input_type = "date"
 
@@ -32,8 +43,12 @@ class _DateInput(forms.DateInput):
 class DateRangeForm(forms.Form):
     """A period of days, both ends optional and inclusive."""
 
-    date_from = forms.DateField(required=False, label="From", widget=_DateInput)
-    date_to = forms.DateField(required=False, label="To", widget=_DateInput)
+    date_from = forms.DateField(
+        required=False, label="From", widget=_DateInput, validators=[_within_calendar]
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=_DateInput, validators=[_within_calendar]
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -46,8 +61,8 @@ class DateRangeForm(forms.Form):
 class ChartForm(DateRangeForm):
     """The period of the reads-per-day chart: both ends needed, a year at most."""
 
-    date_from = forms.DateField(label="From", widget=_DateInput)
-    date_to = forms.DateField(label="To", widget=_DateInput)
+    date_from = forms.DateField(label="From", widget=_DateInput, validators=[_within_calendar])
+    date_to = forms.DateField(label="To", widget=_DateInput, validators=[_within_calendar])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

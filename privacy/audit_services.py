@@ -141,7 +141,11 @@ def audit_entries_archive(
     """
     if before > timezone.localdate():
         raise ArchiveError(ARCHIVE_DATE_IN_FUTURE)
-    if not directory.is_dir():
+    try:
+        is_directory = directory.is_dir()
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL in it
+        is_directory = False
+    if not is_directory:
         raise ArchiveError(ARCHIVE_NO_DIRECTORY)
     start = audit.chain_start()
     if start.problem:

@@ -9,11 +9,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from library.decorators import AuthenticatedRequest, role_required
+from library.params import positive_id
 from library.roles import Role, roles_of
 from patrons.models import Consent
 from privacy import access, forms, selectors, services
@@ -107,7 +109,10 @@ def order_create(request: AuthenticatedRequest) -> HttpResponse:
 @role_required(*Role)
 def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk)
-    scope = list(order.patrons.order_by("card_number"))
+    is_director, in_force = Role.DIRECTOR in roles_of(request.user), order.is_in_force()
+    # Staff working an order learn whom it names only while it is in force (CONF-5);
+    # the director, who reviews and closes orders, sees the scope throughout.
+    scope = list(order.patrons.order_by("card_number")) if is_director or in_force else []
     access.record_list_read(
         request.user, [p.pk for p in scope], DataCategory.IDENTITY, Purpose.LEGAL_ORDER
     )
@@ -115,8 +120,8 @@ def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "order": order,
         "scope": scope,
         "releases": selectors.releases_of(order),
-        "is_director": Role.DIRECTOR in roles_of(request.user),
-        "in_force": order.is_in_force(),
+        "is_director": is_director,
+        "in_force": in_force,
         "decision_form": forms.OrderDecisionForm(),
         "worker_form": forms.OrderWorkerForm(),
         "release_form": forms.ReleaseForm(order=order),
@@ -297,28 +302,29 @@ def consent_desk(request: AuthenticatedRequest) -> HttpResponse:
     if patron is not None and "grant" in request.POST and grant.is_valid():
         data = grant.cleaned_data
         try:
-            check = services.identity_check_record(
-                checked_by=request.user,
-                document_kind=data["document_kind"],
-                patron=patron,
-            )
-            services.consent_grant(
-                patron=patron,
-                recipient=data["recipient"],
-                category=data["category"],
-                purpose=data["purpose"],
-                recorded_by=request.user,
-                identity_check=check,
-            )
+            # Both or neither: a refused consent leaves no identity check behind.
+            with transaction.atomic():
+                check = services.identity_check_record(
+                    checked_by=request.user,
+                    document_kind=data["document_kind"],
+                    patron=patron,
+                )
+                services.consent_grant(
+                    patron=patron,
+                    recipient=data["recipient"],
+                    category=data["category"],
+                    purpose=data["purpose"],
+                    recorded_by=request.user,
+                    identity_check=check,
+                )
         except ValidationError as error:
             _errors_to_form(grant, error)
         else:
             messages.success(request, "Consent recorded.")
             grant = forms.ConsentForm()
-    if patron is not None and "withdraw" in request.POST:
-        consent = Consent.objects.filter(
-            pk=request.POST.get("withdraw", "0"), patron=patron
-        ).first()
+    withdraw = positive_id(request.POST.get("withdraw"))
+    if patron is not None and withdraw is not None:
+        consent = Consent.objects.filter(pk=withdraw, patron=patron).first()
         if consent is not None:
             services.consent_withdraw(consent=consent, withdrawn_by=request.user)
             messages.success(request, "Consent withdrawn.")

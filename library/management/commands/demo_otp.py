@@ -16,6 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if "\x00" in options["username"]:  # no user name holds one; PostgreSQL refuses to look
+            raise CommandError(NO_DEMO_DEVICE)
         device = TOTPDevice.objects.filter(
             user__username=options["username"], name=DEMO_DEVICE_NAME
         ).first()

@@ -28,8 +28,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         batch_size = options["batch_size"]
-        if batch_size < 1:
-            raise CommandError("--batch-size must be at least 1.")
+        if not 1 <= batch_size <= retention.MAX_BATCH_SIZE:
+            raise CommandError(
+                f"--batch-size must be at least 1 and at most {retention.MAX_BATCH_SIZE}."
+            )
         purgers = retention.purgers()
         known = {purger.kind for purger in purgers}
         unknown = [kind for kind in options["kind"] if kind not in known]

@@ -16,6 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if "\x00" in options["username"]:  # no user name holds one; PostgreSQL refuses to look
+            raise CommandError(NOT_STAFF)
         user = User.objects.filter(
             username=options["username"], is_active=True, is_staff=True
         ).first()

@@ -7,7 +7,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from privacy.audit_services import ArchiveError, audit_entries_archive
 
 BAD_DATE = "--before takes a date as YYYY-MM-DD."
-BAD_BATCH = "--batch-size must be a whole number of at least 1."
+CANNOT_WRITE = "Could not write the archive: {reason}."
+MAX_BATCH_SIZE = 100_000
+BAD_BATCH = f"--batch-size must be a whole number of at least 1 and at most {MAX_BATCH_SIZE}."
 
 
 class Command(BaseCommand):
@@ -32,7 +34,7 @@ class Command(BaseCommand):
             batch_size = int(options["batch_size"])
         except ValueError:
             batch_size = 0
-        if batch_size < 1:
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
             raise CommandError(BAD_BATCH)
 
         def progress(text: str) -> None:
@@ -45,6 +47,8 @@ class Command(BaseCommand):
             )
         except ArchiveError as error:
             raise CommandError(str(error)) from None
+        except OSError as error:  # the directory exists but cannot be written, or the disk is full
+            raise CommandError(CANNOT_WRITE.format(reason=error.strerror)) from None
         if not result.archived:
             finished = (
                 f" (removed {result.removed} entries an earlier run had archived)"
