@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from django.views.defaults import bad_request
 from library.security import second_factor_satisfied
 from privacy.declarations import Declaration, declaration_of
 
-_REFRESHED = "staff_idle_refreshed_at"
+_LAST_ACTIVE = "staff_last_active_at"
 PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )
@@ -30,12 +31,16 @@ class SecurityHeadersMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_staff:
             # Desk computers are shared: a staff session ends after a short idle
-            # time. Refreshing the timer at most once a minute keeps session
-            # writes off most requests; the timeout is then exact to a minute.
+            # time, and still with the browser (the cookie stays a browser-session
+            # cookie, so no set_expiry). The last activity is written at most once
+            # a minute, which keeps session writes off most requests.
             now = int(time.time())
-            if now - request.session.get(_REFRESHED, 0) >= 60:
-                request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
-                request.session[_REFRESHED] = now
+            last = request.session.get(_LAST_ACTIVE, now)
+            if now - last > settings.STAFF_SESSION_IDLE_SECONDS:
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+            if now - last >= 60 or _LAST_ACTIVE not in request.session:
+                request.session[_LAST_ACTIVE] = now
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response

@@ -13,7 +13,9 @@ from privacy.declarations import Declaration, declaration_of
 
 def not_found_response(request: HttpRequest) -> HttpResponse:
     """Return the one answer for a missing record and a refused one (CONF-1)."""
-    body = loader.render_to_string("404.html", request=request)
+    # No navigation item is marked as the current page: the page must not differ
+    # with the address that was refused.
+    body = loader.render_to_string("404.html", {"nav_current": "none"}, request=request)
     response = HttpResponseNotFound(body)
     add_never_cache_headers(response)
     return response

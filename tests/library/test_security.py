@@ -79,10 +79,24 @@ def test_circulation_staff_sign_in_with_a_password(unverified_client, desk):
     assert unverified_client.get(reverse("staff_home")).status_code == 200
 
 
-def test_staff_sessions_end_after_idle_time(client, desk, settings):
+def test_staff_sessions_end_after_idle_time_and_with_the_browser(client, desk, settings):
+    client.force_login(desk)
+    assert client.get(reverse("staff_home")).status_code == 200
+    assert client.session.get_expire_at_browser_close()
+    session = client.session
+    session["staff_last_active_at"] -= settings.STAFF_SESSION_IDLE_SECONDS + 1
+    session.save()
+    assert client.get(reverse("staff_home")).status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_staff_session_in_use_stays_open(client, desk, settings):
     client.force_login(desk)
     client.get(reverse("staff_home"))
-    assert client.session.get_expiry_age() == settings.STAFF_SESSION_IDLE_SECONDS
+    session = client.session
+    session["staff_last_active_at"] -= settings.STAFF_SESSION_IDLE_SECONDS - 60
+    session.save()
+    assert client.get(reverse("staff_home")).status_code == 200
 
 
 def test_security_headers_on_every_page(client):

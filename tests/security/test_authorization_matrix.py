@@ -86,6 +86,40 @@ portal:access_history
   *      pin   200   200   200   404   404   404   404   404   404   404   404   404
 portal:download
   *      pin   200   200   200   404   404   404   404   404   404   404   404   404
+# The catalogue and holds: a patron's own holds and loans only (CONF-4).
+portal:catalogue
+  *      pin   200   200   200   404   404   404   404   404   404   404   404   404
+portal:hold_place
+  *      pin   200   200   200   404   404   404   404   404   404   404   404   404
+# Alice's hold and loan: acted on by alice; to anyone else, a missing record.
+portal:hold_cancel
+  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
+  POST   pin   302   404   404   404   404   404   404   404   404   404   404   404
+portal:loan_renew
+  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
+  POST   pin   302   404   404   404   404   404   404   404   404   404   404   404
+# Reading history is the holder's alone (CONF-9): every patron sees only their
+# own (bob and carol keep none, so turning it off sends them back), staff,
+# agents and the superuser get a missing record.
+portal:reading_history
+  *      pin   200   200   200   404   404   404   404   404   404   404   404   404
+portal:reading_history_on
+  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
+  POST   pin   302   302   302   404   404   404   404   404   404   404   404   404
+portal:reading_history_off
+  GET    pin   200   302   302   404   404   404   404   404   404   404   404   404
+  POST   pin   302   302   302   404   404   404   404   404   404   404   404   404
+portal:reading_history_clear
+  GET    pin   200   200   200   404   404   404   404   404   404   404   404   404
+  POST   pin   302   302   302   404   404   404   404   404   404   404   404   404
+# Alice's entry: deleted by alice; to anyone else, a missing record.
+portal:reading_history_entry_delete
+  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
+  POST   pin   302   404   404   404   404   404   404   404   404   404   404   404
+portal:reading_history_csv
+  *      pin   200   200   200   404   404   404   404   404   404   404   404   404
+portal:reading_history_json
+  *      pin   200   200   200   404   404   404   404   404   404   404   404   404
 
 # Public pages and the staff start page
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root

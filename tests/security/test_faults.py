@@ -364,18 +364,16 @@ def _entries(patrons_read: list[Patron]) -> list[AuditEntry]:
 def test_an_append_of_many_entries_failing_after_the_first_leaves_the_trail_as_before(
     monkeypatch, desk
 ):
-    from privacy.models import AuditEntryQuerySet
-
     listed = [PatronFactory() for _ in range(3)]
     access.read(desk, listed[0], DataCategory.IDENTITY, Purpose.REGISTRATION)
     before = State()
-    real = AuditEntryQuerySet.bulk_create
+    real = audit._insert_into
 
-    def first_then_fail(self, objs, *args, **kwargs):  # type: ignore[no-untyped-def]
-        real(self, objs[:1], *args, **kwargs)
+    def first_then_fail(entries, using, table):  # type: ignore[no-untyped-def]
+        real(entries[:1], using, table)
         database_error()
 
-    monkeypatch.setattr(AuditEntryQuerySet, "bulk_create", first_then_fail, raising=False)
+    monkeypatch.setattr(audit, "_insert_into", first_then_fail)
     with pytest.raises(DatabaseError):
         access.record_list_read(
             desk, [p.pk for p in listed], DataCategory.IDENTITY, Purpose.REGISTRATION

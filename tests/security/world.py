@@ -161,7 +161,8 @@ def build_world() -> World:
     loan = LoanFactory(item=item_out, patron=alice)
     hold = HoldFactory(item=item_held, patron=alice)
     fine = FineFactory(patron=alice, loan=loan)
-    ReadingHistoryEntryFactory(patron=alice, item=item_held)
+    history_entry = ReadingHistoryEntryFactory(patron=alice, item=item_held)
+    item_shelf = ItemFactory(branch=branch, title="Free to hold")
     found = FoundItemFactory(branch=branch, owner=alice, matched_at=timezone.now())
     session = ComputerSessionFactory(patron=alice, branch=branch, ended_at=None)
     ReferenceConsultationFactory(patron=alice, branch=branch)
@@ -223,6 +224,8 @@ def build_world() -> World:
         "item_held": item_held,
         "loan": loan,
         "hold": hold,
+        "history_entry": history_entry,
+        "item_shelf": item_shelf,
         "fine": fine,
         "found": found,
         "session": session,
