@@ -390,14 +390,26 @@ def find_patron(
 
 def record_list_read(
     user: Any, patron_ids: Iterable[int], category: DataCategory, purpose: Purpose
-) -> None:
-    """Log one allowed read per patron shown on a list page, in one append.
+) -> set[int]:
+    """Log one read per patron a list page would show, in one append; return those it may show.
 
-    Callers list patrons from `scoped_patrons`, whose query already holds only
-    what the policy allows; this records that each one was seen.
+    The scope is derived here again (as `scoped_patrons` does, in one query)
+    rather than trusted from the caller: ids outside it are logged as refused
+    and left out of the returned set, which is what the page may show.
     """
+    ids = list(patron_ids)
+    allowed: set[int] = set()
+    if ids:
+        allowed = set(
+            scoped_patrons(user, category, purpose)
+            .filter(pk__in=set(ids))
+            .values_list("pk", flat=True)
+        )
     asker = asker_for_user(user, None)
-    decision = Decision(True, _list_clause(asker, purpose), "listed within the actor's scope", "")
+    shown = Decision(True, _list_clause(asker, purpose), "listed within the actor's scope", "")
+    withheld = Decision(False, "CONF-1", "outside the actor's scope", NOT_FOUND_MESSAGE)
+    if len(allowed) < len(set(ids)) and _inside_caller_transaction():
+        raise GateInsideTransaction("Call the gate before transaction.atomic, not inside it.")
     audit.chain_append_many(
         [
             _entry(
@@ -405,15 +417,18 @@ def record_list_read(
                 patron_id=patron_id,
                 category=category,
                 purpose=purpose,
-                decision=decision,
+                decision=shown if patron_id in allowed else withheld,
                 asker=asker,
             )
-            for patron_id in patron_ids
+            for patron_id in ids
         ]
     )
+    return allowed
 
 
 def _list_clause(asker: Asker, purpose: Purpose) -> str:
+    if purpose is Purpose.LEGAL_ORDER:
+        return "CONF-5"
     if asker.requester is Requester.STAFF:
         return STAFF_CLAUSE.get(purpose, "CONF-3")
     if asker.requester is Requester.CONTRACTED_AGENT:

@@ -76,13 +76,21 @@ class ReleaseForm(forms.Form):
     category = forms.ChoiceField(choices=PROTECTED_CHOICES)
     note = forms.CharField(max_length=2000, required=False)
 
-    def __init__(self, *args: Any, order: LegalOrder, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, order: LegalOrder, scope: list[Any] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # Offered by card number only when the page could read the patron's
+        # identity; otherwise by record number.
+        readable = {patron.pk for patron in scope} if scope is not None else None
         patron_field = self.fields["patron"]
         category_field = self.fields["category"]
         assert isinstance(patron_field, forms.ChoiceField)
         assert isinstance(category_field, forms.ChoiceField)
-        patron_field.choices = [(p.pk, p.card_number) for p in order.patrons.all()]
+        patron_field.choices = [
+            (p.pk, p.card_number if readable is None or p.pk in readable else f"patron #{p.pk}")
+            for p in order.patrons.all()
+        ]
         category_field.choices = [c for c in PROTECTED_CHOICES if c[0] in order.categories]
 
 

@@ -65,6 +65,7 @@ class Purpose(models.TextChoices):
     INCIDENT = "incident", "A crime or a violation of library rules"
     AUDIT = "audit", "Auditing the use of patron data"
     LEGAL_ORDER = "legal_order", "Complying with a court order or subpoena"
+    ORDER_REVIEW = "order_review", "Reviewing a legal order and whom it names"
     CONTRACT = "contract", "Work under contract for the library"
     CONSENT = "consent", "A release the patron consented to"
     DESK_INQUIRY = "desk_inquiry", "A question at the desk"
@@ -161,11 +162,14 @@ STAFF_OPERATIONS: dict[Purpose, tuple[frozenset[Role], frozenset[DataCategory]]]
         frozenset({Role.PERSON_IN_CHARGE, Role.SECURITY_GUARD, Role.DIRECTOR}),
         frozenset({DataCategory.IDENTITY}),
     ),
+    # CONF-5: the director reviews whom an order names before deciding on it.
+    Purpose.ORDER_REVIEW: (frozenset({Role.DIRECTOR}), frozenset({DataCategory.IDENTITY})),
     # Auditors resolve a card number to the patron whose access history they examine.
     Purpose.AUDIT: (frozenset({Role.AUDITOR}), frozenset({DataCategory.IDENTITY})),
 }
 
 STAFF_CLAUSE = {
+    Purpose.ORDER_REVIEW: "CONF-5",
     Purpose.FOUND_ITEM: "CONF-8",
     Purpose.INCIDENT: "CONF-10",
 }

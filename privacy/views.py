@@ -112,10 +112,14 @@ def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     is_director, in_force = Role.DIRECTOR in roles_of(request.user), order.is_in_force()
     # Staff working an order learn whom it names only while it is in force (CONF-5);
     # the director, who reviews and closes orders, sees the scope throughout.
-    scope = list(order.patrons.order_by("card_number")) if is_director or in_force else []
-    access.record_list_read(
-        request.user, [p.pk for p in scope], DataCategory.IDENTITY, Purpose.LEGAL_ORDER
+    named = list(order.patrons.order_by("card_number")) if is_director or in_force else []
+    # The director reviews whom the order names; staff working it see them only
+    # while it is in force and covers identity (the gate derives both).
+    purpose = Purpose.ORDER_REVIEW if is_director else Purpose.LEGAL_ORDER
+    readable = access.record_list_read(
+        request.user, [p.pk for p in named], DataCategory.IDENTITY, purpose
     )
+    scope = [patron for patron in named if patron.pk in readable]
     context = {
         "order": order,
         "scope": scope,
@@ -124,7 +128,7 @@ def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "in_force": in_force,
         "decision_form": forms.OrderDecisionForm(),
         "worker_form": forms.OrderWorkerForm(),
-        "release_form": forms.ReleaseForm(order=order),
+        "release_form": forms.ReleaseForm(order=order, scope=scope),
         "categories": [DataCategory(c).label for c in order.categories],
     }
     return render(request, "privacy/order_detail.html", context)

@@ -222,3 +222,49 @@ def test_list_reads_are_logged_one_entry_per_patron_in_one_chain(desk):
     from privacy.audit import verify_chain
 
     assert verify_chain().intact
+
+
+def test_a_list_read_logs_ids_outside_the_scope_as_refused_and_leaves_them_out(
+    alice, bob, carol, dan
+):
+    shown = access.record_list_read(carol.user, [carol.pk, dan.pk, bob.pk], C.IDENTITY, P.GUARDIAN)
+    assert shown == {carol.pk, dan.pk}
+    decisions = dict(
+        AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).values_list(
+            "object_id", "decision"
+        )
+    )
+    assert decisions == {carol.pk: "allowed", dan.pk: "allowed", bob.pk: "refused"}
+
+
+def test_the_director_reviews_whom_an_order_names_under_its_own_purpose(client, director, alice):
+    from django.urls import reverse
+
+    order = LegalOrderFactory(patrons=[alice], status="received")
+    client.force_login(director)
+    page = client.get(reverse("privacy:order_detail", args=[order.pk])).content.decode()
+    assert alice.card_number in page
+    entry = last_access()
+    assert (entry.object_id, entry.purpose, entry.clause, entry.decision) == (
+        alice.pk,
+        "order_review",
+        "CONF-5",
+        "allowed",
+    )
+
+
+def test_staff_working_an_order_see_no_names_when_it_does_not_cover_identity(
+    client, staff, director, alice
+):
+    from django.urls import reverse
+
+    from privacy import services
+
+    worker = staff(Role.PERSON_IN_CHARGE)
+    order = LegalOrderFactory(patrons=[alice], categories=["circulation"], status="received")
+    services.legal_order_add_worker(order=order, director=director, worker=worker)
+    services.legal_order_validate(order=order, director=director)
+    client.force_login(worker)
+    page = client.get(reverse("privacy:order_detail", args=[order.pk])).content.decode()
+    assert alice.card_number not in page and alice.last_name not in page
+    assert last_access().decision == "refused"

@@ -82,6 +82,9 @@ TABLE = [
     (R.LAW_ENFORCEMENT, C.CIRCULATION, P.LEGAL_ORDER, Facts(), False, "CONF-5"),
     (R.LAW_ENFORCEMENT, C.IDENTITY, P.DESK_INQUIRY, VERIFIED, False, "CONF-5"),
     (R.THIRD_PARTY, C.IDENTITY, P.LEGAL_ORDER, Facts(), False, "CONF-7"),
+    (R.STAFF, C.IDENTITY, P.ORDER_REVIEW, staff(Role.DIRECTOR), True, "CONF-5"),
+    (R.STAFF, C.IDENTITY, P.ORDER_REVIEW, staff(Role.PERSON_IN_CHARGE), False, "CONF-3"),
+    (R.STAFF, C.CIRCULATION, P.ORDER_REVIEW, staff(Role.DIRECTOR), False, "CONF-3"),
     # CONF-7: agents under contract, or with the patron's consent; nobody else.
     (R.CONTRACTED_AGENT, C.IDENTITY, P.CONTRACT, Facts(contract_in_scope=True), True, "CONF-7"),
     (R.CONTRACTED_AGENT, C.IDENTITY, P.CONTRACT, Facts(), False, "CONF-7"),

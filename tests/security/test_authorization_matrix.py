@@ -35,6 +35,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from library.security import TWO_FACTOR_ROLES
+from privacy import services
 from privacy.models import AuditEntry
 from tests.conftest import StaffClient, page_text
 from tests.factories import LegalOrderFactory, ReadingHistoryEntryFactory, StillFactory
@@ -811,8 +812,9 @@ def test_an_agent_reads_only_assigned_accounts_and_only_while_under_contract(wor
 def test_an_order_past_its_expiry_releases_nothing_and_names_no_one(world):
     order, alice = world.order, world.alice
     circ = world.users["circ"]
-    order.workers.add(circ)
     director = world.users["dir"]
+    # Through the service, which also grants the worker the order's patrons.
+    services.legal_order_add_worker(order=order, director=director, worker=circ)
     form = {"patron": alice.pk, "category": "circulation"}
     url, missing = (
         f"/staff/privacy/orders/{order.pk}/release/",
