@@ -2,9 +2,9 @@
 
 import time
 
-from django.db import connection, transaction
+from django.db import connection
 
-from benchmarks.common import Result, alternate, median
+from benchmarks.common import Result, alternate, median, timed
 from patrons.models import Patron
 from privacy import access, audit
 from privacy.access import Asker
@@ -29,7 +29,9 @@ def appends(*, rounds: int) -> Result:
         )  # fmt: skip
 
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE bench_plain_log (LIKE privacy_auditentry INCLUDING ALL)")
+        # A logged table, not a temporary one: a temporary table writes no WAL,
+        # so its commits would skip the flush that every real append waits for.
+        cursor.execute("CREATE TABLE bench_plain_log (LIKE privacy_auditentry INCLUDING ALL)")
     plain_seq = [10**12]
 
     def chained() -> None:
@@ -39,12 +41,13 @@ def appends(*, rounds: int) -> Result:
         row = entry()
         plain_seq[0] += 1
         row.seq, row.prev_hash, row.entry_hash = plain_seq[0], "", ""
-        with transaction.atomic():
-            audit._insert_into([row], "default", "bench_plain_log")
+        # One INSERT committing on its own: the cheapest way to append a row.
+        audit._insert_into([row], "default", "bench_plain_log")
 
     chained_times, plain_times = alternate(chained, plain, rounds=rounds)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_plain_log")
+        round_trip = median([timed(lambda: cursor.execute("SELECT 1")) for _ in range(rounds)])
     ratio = median(chained_times) / median(plain_times)
     return Result(
         name="4. Audit chain: appends with the chain vs without",
@@ -55,8 +58,15 @@ def appends(*, rounds: int) -> Result:
         target=f"≤ {APPEND_TARGET}×",
         met=ratio <= APPEND_TARGET,
         details=[
-            f"{rounds} appends each, alternating; each in its own transaction with a synchronous commit",
-            "without the chain: the same row, same columns and indexes, into a plain copy of the table",
+            f"{rounds} appends each, alternating, each committed on its own with a synchronous "
+            "commit; with the chain: BEGIN with the lock and the head read in one round trip, "
+            "then the INSERT with the COMMIT in a second",
+            "without the chain: the same row, same columns and indexes, into a plain logged copy "
+            "of the table as a single autocommit INSERT (one round trip, no lock, no head, no hash)",
+            f"median difference {(median(chained_times) - median(plain_times)) * 1e6:.0f} µs; "
+            f"one round trip to PostgreSQL (SELECT 1) takes {round_trip * 1e6:.0f} µs here: the "
+            "head must be read under the lock before the hash can be computed, so a chained "
+            "append needs a second round trip that a plain one does not",
         ],
     )
 

@@ -6,6 +6,7 @@ returns, and purging a large set of expired computer sessions.
 """
 
 import datetime
+import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -51,14 +52,27 @@ def _history(patron: Patron, count: int) -> None:
     )
 
 
-def opt_out(*, entries: int) -> Result:
-    first, second = Patron.objects.adults().order_by("pk")[:2]
-    _history(first, entries)
-    _history(second, entries)
-    service = _timed(lambda: patron_reading_history_opt_out(patron=first))
+def opt_out(*, entries: int, rounds: int = 5) -> Result:
+    """A patron's whole history deleted by the opt-out service vs one DELETE; median of rounds."""
     table = ReadingHistoryEntry._meta.db_table
-    raw = _timed(lambda: _execute(f'DELETE FROM "{table}" WHERE patron_id = %s', [second.pk]))
-    return _result(f"3. Bulk: opting out a patron with {entries:,} history entries", service, raw)
+    patrons = list(Patron.objects.adults().order_by("pk")[: 2 * rounds + 1])
+    # A first run off the clock: a long-running worker has its caches warm.
+    _history(patrons[-1], 10)
+    patron_reading_history_opt_out(patron=patrons[-1])
+    services, raws = [], []
+    for first, second in zip(patrons[:rounds], patrons[rounds : 2 * rounds], strict=True):
+        _history(first, entries)
+        _history(second, entries)
+        services.append(_timed(lambda: patron_reading_history_opt_out(patron=first)))  # noqa: B023
+        raws.append(
+            _timed(lambda: _execute(f'DELETE FROM "{table}" WHERE patron_id = %s', [second.pk]))  # noqa: B023
+        )
+    return _result(
+        f"3. Bulk: opting out a patron with {entries:,} history entries",
+        statistics.median(services),
+        statistics.median(raws),
+        rounds=rounds,
+    )
 
 
 def day_of_returns(*, loans: int) -> Result:
@@ -88,6 +102,7 @@ def day_of_returns(*, loans: int) -> Result:
         )
         return [first, first + len(items) - 1]
 
+    loans_forget_returned(batch_size=loans)  # warm-up off the clock (nothing to forget yet)
     make()
     service = _timed(lambda: loans_forget_returned(batch_size=loans))
     low, high = make()
@@ -124,6 +139,7 @@ def purge(*, sessions: int) -> Result:
         )  # fmt: skip
         _execute(f'ANALYZE "{ComputerSession._meta.db_table}"', [])
 
+    retention.purge(purger, now=timezone.now(), batch_size=50_000)  # warm-up off the clock
     make()
     service = _timed(lambda: retention.purge(purger, now=timezone.now(), batch_size=50_000))
     make()
@@ -140,13 +156,15 @@ def _execute(sql: str, params: list[Any]) -> None:
         cursor.execute(sql, params)
 
 
-def _result(name: str, service: float, raw: float) -> Result:
+def _result(name: str, service: float, raw: float, *, rounds: int = 1) -> Result:
     ratio = service / raw if raw else float("inf")
+    timing = f"median of {rounds} rounds" if rounds > 1 else "one round"
     return Result(
         name=name,
-        measured=f"{ratio:.2f}× ({service:.2f} s vs {raw:.2f} s)",
+        measured=f"{ratio:.2f}× ({service * 1000:,.0f} ms vs {raw * 1000:,.0f} ms)",
         target=f"≤ {TARGET}× the raw SQL statement",
         met=ratio <= TARGET,
         details=["the job as the application runs it (batches, legal holds, one audit summary per "
-                 "batch) against one raw statement on identical data made fresh for each"],
+                 "batch) against one raw statement on identical data made fresh for each; "
+                 f"{timing}, after a warm-up run off the clock"],
     )  # fmt: skip

@@ -40,6 +40,7 @@ def plain_account(request: HttpRequest) -> HttpResponse:
             .filter(responsible_adults__adult_id=patron.pk)
             .order_by("first_name")
         ),
+        "actions": True,  # the gated page offers renewals to the account holder too
     }
     return render(request, "patrons/portal/account.html", context)
 

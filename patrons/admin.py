@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from library.paginators import CappedCountPaginator
 from patrons.models import Consent, IdentityCheck, Patron, ResponsibleAdult
 from privacy.admin_gate import GatedAdminMixin
 
@@ -34,6 +35,7 @@ class PatronAdmin(GatedAdminMixin, admin.ModelAdmin):
     search_fields = ["=card_number", "last_name", "first_name"]
     list_select_related = ["home_branch"]
     show_full_result_count = False
+    paginator = CappedCountPaginator  # a broad search over a million patrons counts to 1,000
     readonly_fields = ["registered_on", "keeps_reading_history", "reading_history_changed_at"]
     raw_id_fields = ["user"]
     inlines = [ResponsibleAdultInline]

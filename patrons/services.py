@@ -60,7 +60,6 @@ def patron_reading_history_opt_in(*, patron: Patron, actor: Any = None) -> Patro
     if not patron.keeps_reading_history:
         patron.keeps_reading_history = True
         patron.reading_history_changed_at = timezone.now()
-        patron.full_clean()
         patron.save(update_fields=["keeps_reading_history", "reading_history_changed_at"])
     return patron
 
@@ -79,7 +78,6 @@ def patron_reading_history_opt_out(
         patron = Patron.objects.select_for_update().get(pk=patron.pk)
         patron.keeps_reading_history = False
         patron.reading_history_changed_at = timezone.now()
-        patron.full_clean()
         patron.save(update_fields=["keeps_reading_history", "reading_history_changed_at"])
     if _under_legal_hold(patron):
         # Under a legal hold (CONF-5) the history stays, hidden even if the

@@ -5,9 +5,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import IntegrityError, connection
+from psycopg.pq import TransactionStatus
 
 from patrons.models import Patron
+from privacy import audit
 from privacy.audit import chain_append_many, verify_chain
 from privacy.models import AuditEntry
 
@@ -53,3 +55,30 @@ def test_the_chain_verifies_after_thousands_of_concurrent_appends(on_postgres):
     )
     timestamps = list(AuditEntry.objects.order_by("seq").values_list("timestamp", flat=True))
     assert timestamps == sorted(timestamps)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_append_the_database_refuses_leaves_no_entry_and_no_transaction_open(
+    on_postgres, monkeypatch
+):
+    # Outside any transaction the append sends its own BEGIN and COMMIT; a
+    # failed INSERT must roll back (and release the chain lock), not linger.
+    content_type_id = ContentType.objects.get_for_model(Patron).pk
+    chain_append_many([_entry(content_type_id, 0, 1)])
+    real_link = audit._link
+
+    def reuse_the_first_sequence_number(entry, seq, prev_hash, not_before):  # type: ignore[no-untyped-def]
+        real_link(entry, 1, prev_hash, not_before)
+
+    monkeypatch.setattr(audit, "_link", reuse_the_first_sequence_number)
+    with pytest.raises(IntegrityError):
+        chain_append_many([_entry(content_type_id, 0, 2)])
+    monkeypatch.undo()
+
+    assert connection.connection.info.transaction_status == TransactionStatus.IDLE
+    chain_append_many([_entry(content_type_id, 0, 3)])
+    assert list(AuditEntry.objects.order_by("seq").values_list("seq", "object_id")) == [
+        (1, 1),
+        (2, 3),
+    ]
+    assert verify_chain().intact

@@ -369,8 +369,8 @@ def test_an_append_of_many_entries_failing_after_the_first_leaves_the_trail_as_b
     before = State()
     real = audit._insert_into
 
-    def first_then_fail(entries, using, table):  # type: ignore[no-untyped-def]
-        real(entries[:1], using, table)
+    def first_then_fail(entries, using, table, **options):  # type: ignore[no-untyped-def]
+        real(entries[:1], using, table, **options)
         database_error()
 
     monkeypatch.setattr(audit, "_insert_into", first_then_fail)
