@@ -83,6 +83,13 @@ class Loan(models.Model):
                 name="loan_patron_idx",
             ),
             models.Index(fields=["returned_at"], name="loan_returned_idx"),
+            # Returned loans that still name their patron: near empty, since
+            # check-in forgets at once, so the nightly sweep finds them at once.
+            models.Index(
+                fields=["id"],
+                condition=Q(returned_at__isnull=False, patron__isnull=False),
+                name="loan_returned_linked_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

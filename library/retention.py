@@ -108,37 +108,39 @@ def purge(
     from privacy.models import AuditEntry
 
     label = purger.model._meta.label
-    total = 0
+    total, after = 0, 0
     while True:
         with transaction.atomic():
-            # One batch is a limited subquery the database deletes from directly;
-            # no ids travel to Python and back.
-            batch = expired_unheld(purger, now).order_by().values("pk")[:batch_size]
+            candidates = expired_unheld(purger, now)
+            first = candidates.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:1]
+            if not (found := list(first)):
+                break
+            # A batch is a stretch of ids from the first expired one, so each
+            # batch reads only its own rows; a limited subquery would make every
+            # batch scan the whole table again.
+            after = found[0] + batch_size - 1
+            batch = candidates.filter(pk__gte=found[0], pk__lte=after)
             # One summary for the batch instead of one entry per row, which
             # would keep in the append-only trail what retention deletes.
             with disable_auditlog():
                 if purger.remove is not None:
                     # Re-read under a row lock: a hold placed since the first read wins.
-                    locked = purger.model._default_manager.filter(pk__in=batch).select_for_update()
-                    count = purger.remove(locked)
+                    count = purger.remove(batch.select_for_update())
                 else:
-                    _, per_model = purger.model._default_manager.filter(pk__in=batch).delete()
+                    _, per_model = batch.delete()
                     count = per_model.get(label, 0)
-            if not count:
-                break
-            audit.record_summary(
-                model=purger.model,
-                action=AuditEntry.Action.DELETE,
-                count=count,
-                reason=purger.reason,
-                clause=purger.clause,
-                actor=actor,
-                details={"kind": purger.kind},
-            )
+            if count:
+                audit.record_summary(
+                    model=purger.model,
+                    action=AuditEntry.Action.DELETE,
+                    count=count,
+                    reason=purger.reason,
+                    clause=purger.clause,
+                    actor=actor,
+                    details={"kind": purger.kind},
+                )
         total += count
         progress(count)
-        if count < batch_size:  # that was the last batch; no need to look again
-            break
     if purger.after is not None:
         purger.after(now)
     return total

@@ -170,6 +170,26 @@ def test_each_batch_leaves_one_summary_with_kind_and_count_never_whose():
         assert "PC-7" not in text
 
 
+def test_batches_walk_past_kept_and_held_rows_to_every_expired_one():
+    # Batches are stretches of ids: rows still within their period, and rows
+    # under a legal hold, sit between expired ones and must neither stop the
+    # walk nor be taken with it.
+    held = PatronFactory()
+    LegalOrderFactory(patrons=[held])
+    old, recent = NOW - datetime.timedelta(days=2), NOW - datetime.timedelta(minutes=5)
+    made = []
+    for index in range(9):
+        patron = held if index % 3 == 1 else PatronFactory()
+        ended = recent if index % 3 == 2 else old
+        made.append(ComputerSessionFactory(patron=patron, started_at=ended, ended_at=ended))
+
+    assert purge("computer sessions", batch_size=2) == 3
+
+    remaining = set(ComputerSession.objects.values_list("pk", flat=True))
+    assert remaining == {made[i].pk for i in (1, 2, 4, 5, 7, 8)}
+    assert sum(e.additional_data["count"] for e in summaries()) == 3
+
+
 def test_opted_out_history_left_behind_is_swept():
     entry = ReadingHistoryEntryFactory()
     kept = ReadingHistoryEntryFactory()

@@ -1,6 +1,9 @@
+import datetime
+
 import pytest
 from auditlog.models import LogEntry as AuditlogLogEntry  # noqa: F401  (the swapped model's base)
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
 from patrons.models import Patron
 from privacy.audit import GENESIS_HASH, AuditTrailIsAppendOnly, entry_hash, verify_chain
@@ -93,3 +96,18 @@ def test_a_bulk_summary_says_what_and_how_many_but_not_who():
     assert entry.additional_data == {"bulk": True, "count": 2, "reason": "retention"}
     assert entry.object_pk == "-" and entry.object_repr == "patrons"
     assert verify_chain().intact
+
+
+@pytest.mark.parametrize("microsecond", [0, 120_000, 1])
+def test_the_chain_verifies_whatever_the_fraction_of_the_second(microsecond):
+    # PostgreSQL writes the timestamp for verification in Python's isoformat:
+    # no fraction at all on a whole second, six digits otherwise.
+    patron = PatronFactory()
+    on_the_second = timezone.now().replace(microsecond=microsecond) + datetime.timedelta(days=1)
+    entry = _access_entry(patron, category="identity", timestamp=on_the_second)
+    _access_entry(patron, category="circulation")
+
+    assert AuditEntry.objects.get(pk=entry.pk).timestamp == on_the_second
+    assert verify_chain().intact
+    tamper.alter(entry.seq, timestamp=on_the_second + datetime.timedelta(microseconds=1))
+    assert verify_chain().first_break.seq == entry.seq
