@@ -141,6 +141,16 @@ def run(*, fixtures: Fixtures, seconds: float, workers: int) -> list[Result]:
             ),
         ]
         for name, clients, action, expect in cases:
+            alone = ""
+            if name != "check-out and check-in":  # its clients' items must stay in step
+                # One client first: the page's own time with no queueing for the two cores.
+                solo, _ = run_load(
+                    clients=[Client(port, clients[0].session)],
+                    action=action,
+                    seconds=seconds / 4,
+                    expect=expect,
+                )
+                alone = f"; one client alone: p50 {ms(percentile(solo, 50))}"
             latencies, errors = run_load(
                 clients=clients, action=action, seconds=seconds, expect=expect
             )
@@ -154,6 +164,7 @@ def run(*, fixtures: Fixtures, seconds: float, workers: int) -> list[Result]:
                     details=[
                         f"{len(latencies)} requests in {seconds:.0f} s from {len(clients)} concurrent "
                         f"clients against gunicorn with {workers} workers; {errors} unexpected answers"
+                        f"{alone}"
                     ],
                 )
             )
