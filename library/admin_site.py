@@ -1,5 +1,7 @@
 """The staff admin site: every admin view is declared to the privacy middleware.
 
+Change lists search by POST, with the term kept in the session (library.admin_search).
+
 Admin pages that show patron data read it through the gate in their
 ModelAdmin (see privacy.admin_gate); the login page is the one public page.
 """
@@ -12,6 +14,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import URLPattern, URLResolver
 
+from library.admin_search import search_in_session, token_search_changelist
 from library.security import StaffLoginForm, second_factor_satisfied
 from privacy.declarations import declaration_of, public, serves_patron_data
 
@@ -33,6 +36,8 @@ def _declare_all(patterns: list[Any]) -> list[Any]:
             _declare_all(pattern.url_patterns)
         elif isinstance(pattern, URLPattern):
             declare = public if pattern.name in {"login", "logout"} else serves_patron_data
+            if pattern.name and pattern.name.endswith("_changelist"):
+                pattern.callback = search_in_session(pattern.callback)
             pattern.callback = _declared(pattern.callback, declare)
     return patterns
 
@@ -48,4 +53,6 @@ class StaffAdminSite(admin.AdminSite):
         return super().has_permission(request) and second_factor_satisfied(request.user)
 
     def get_urls(self) -> list[Any]:
+        for model_admin in self._registry.values():
+            model_admin.get_changelist = token_search_changelist  # type: ignore[method-assign]
         return _declare_all(super().get_urls())

@@ -173,10 +173,11 @@ def test_the_catalogue_without_a_search_lists_nothing(client, alice):
 
 
 def test_the_catalogue_marks_what_is_out_and_what_the_patron_has(client, alice, bob):
-    mine = LoanFactory(patron=alice, item__title="Orchard One").item
-    out = LoanFactory(patron=bob, item__title="Orchard Two").item
-    held = HoldFactory(patron=alice, item__title="Orchard Three").item
-    ItemFactory(title="Orchard Four")
+    # Authors are set: a generated one could share Bob's surname.
+    mine = LoanFactory(patron=alice, item__title="Orchard One", item__author="Ann Lee").item
+    out = LoanFactory(patron=bob, item__title="Orchard Two", item__author="Ann Lee").item
+    held = HoldFactory(patron=alice, item__title="Orchard Three", item__author="Ann Lee").item
+    ItemFactory(title="Orchard Four", author="Ann Lee")
     client.force_login(alice.user)
     html = client.get(reverse("portal:catalogue"), {"q": "orchard"}).content.decode()
     rows = {title: html.split(title)[1].split("</tr>")[0] for title in ["One", "Two", "Three"]}

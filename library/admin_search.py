@@ -1,0 +1,82 @@
+"""Admin searches travel by POST and are kept in the session, never in the address.
+
+A search box in the admin takes card numbers and names. Django's admin sends
+it as a GET query string, which ends up in browser histories, proxy and server
+logs and Referer headers. Here the search form posts; the term is kept in the
+staff member's session under a short random token, and the address carries
+only the token (so pagination, sorting and filters keep the search).
+"""
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+SEARCH_TOKEN_VAR = "_s"  # noqa: S105 - a parameter name, not a secret
+SESSION_KEY = "admin_searches"
+KEPT_SEARCHES = 20  # a session remembers its last few searches, no more
+MAX_TERM_LENGTH = 200
+# What the admin's own POSTs to a change list carry: actions and list editing.
+_ADMIN_POST_KEYS = {"action", "index", "_save", "_selected_action"}
+
+
+def search_in_session(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wrap a change-list view: a posted search is kept, then shown at an address with a token."""
+
+    @wraps(view)
+    def changelist(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if (
+            request.method == "POST"
+            and SEARCH_VAR in request.POST
+            and not _ADMIN_POST_KEYS & set(request.POST)
+        ):
+            return _remember(request)
+        return view(request, *args, **kwargs)
+
+    return changelist
+
+
+class TokenSearchChangeList(ChangeList):
+    """A change list that takes its search term from the session, named by the address's token.
+
+    The token stays in the query string like any other parameter, so every link
+    the page builds (pages, sorting, filters, the way back from a change page)
+    keeps the search without carrying the term.
+    """
+
+    def get_filters_params(self, params: Any = None) -> Any:
+        params = super().get_filters_params(params)
+        params.pop(SEARCH_TOKEN_VAR, None)  # not a field lookup
+        return params
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> Any:
+        token = request.GET.get(SEARCH_TOKEN_VAR)
+        if token is not None:
+            self.query = request.session.get(SESSION_KEY, {}).get(token, "")
+        return super().get_queryset(request, exclude_parameters)
+
+
+def token_search_changelist(request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+    """Stand in for ModelAdmin.get_changelist on every model the staff site registers."""
+    return TokenSearchChangeList
+
+
+def _remember(request: HttpRequest) -> HttpResponse:
+    term = request.POST.get(SEARCH_VAR, "").strip()[:MAX_TERM_LENGTH]
+    kept = [
+        (name, value)
+        for name, value in request.GET.items()
+        if name not in {SEARCH_VAR, SEARCH_TOKEN_VAR, PAGE_VAR}
+    ]
+    if term:
+        searches: dict[str, str] = request.session.get(SESSION_KEY, {})
+        token = secrets.token_urlsafe(6)
+        searches[token] = term
+        request.session[SESSION_KEY] = dict(list(searches.items())[-KEPT_SEARCHES:])
+        kept.append((SEARCH_TOKEN_VAR, token))
+    query = urlencode(kept)
+    return HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
