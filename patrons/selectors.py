@@ -127,7 +127,7 @@ def _who(entry: AuditEntry) -> str:
 
 
 def access_history(
-    patron: Patron, *, before: int | None = None
+    patron: Patron, *, before: int | None = None, size: int = ACCESS_PAGE_SIZE
 ) -> tuple[list[AccessLine], int | None]:
     """Return one page of who read this patron's data and why, newest first, and the next cursor.
 
@@ -154,7 +154,7 @@ def access_history(
     page = list(
         entries.order_by("-seq").only(
             "seq", "timestamp", "additional_data", "category", "purpose", "clause"
-        )[: ACCESS_PAGE_SIZE + 1]
+        )[: size + 1]
     )
     lines = [
         AccessLine(
@@ -168,7 +168,7 @@ def access_history(
             purpose=str(Purpose(entry.purpose).label) if entry.purpose in Purpose.values else "",
             clause=entry.clause,
         )
-        for entry in page[:ACCESS_PAGE_SIZE]
+        for entry in page[:size]
     ]
-    cursor = lines[-1].seq if len(page) > ACCESS_PAGE_SIZE else None
+    cursor = lines[-1].seq if len(page) > size else None
     return lines, cursor

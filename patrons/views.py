@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from circulation import services as circulation
 from circulation.models import Hold, Item, Loan
 from library.decorators import AuthenticatedRequest
+from library.paginators import CappedCountPaginator
 from library.params import positive_id
 from patrons import forms, selectors
 from patrons import services as patron_services
@@ -212,6 +213,9 @@ def access_history(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "patrons/portal/access_history.html", {"lines": lines, "cursor": cursor})
 
 
+DOWNLOAD_CHUNK = 5000  # who has seen the record, read in chunks this size
+
+
 @serves_patron_data
 @portal_login_required
 def download(request: AuthenticatedRequest) -> HttpResponse:
@@ -220,8 +224,9 @@ def download(request: AuthenticatedRequest) -> HttpResponse:
     if patron is None:
         return not_found_response(request)
     data: dict[str, Any] = {"card_number": patron.card_number}
-    for category in sorted(PROTECTED_CATEGORIES):
-        access.read(request.user, patron, category, Purpose.SELF_SERVICE)
+    categories = sorted(PROTECTED_CATEGORIES)
+    access.read_many(request.user, patron, categories, Purpose.SELF_SERVICE)
+    for category in categories:
         if category is DataCategory.READING_HISTORY:
             # As the patron sees it: nothing they deleted, nothing while the switch is off.
             data[category.value] = [
@@ -242,10 +247,10 @@ def download(request: AuthenticatedRequest) -> HttpResponse:
         }
         for consent in selectors.consents_of(patron)
     ]
-    lines, cursor = selectors.access_history(patron)
+    lines, cursor = selectors.access_history(patron, size=DOWNLOAD_CHUNK)
     history = lines
     while cursor is not None:
-        lines, cursor = selectors.access_history(patron, before=cursor)
+        lines, cursor = selectors.access_history(patron, before=cursor, size=DOWNLOAD_CHUNK)
         history += lines
     data["who_has_seen_my_record"] = [
         {
@@ -312,9 +317,10 @@ def catalogue(request: AuthenticatedRequest) -> HttpResponse:
     patron = _own_patron_through_gate(request, DataCategory.CIRCULATION)
     form = forms.SearchForm(request.GET or None, label="Title, author or barcode")
     search = form.terms
-    page = Paginator(selectors.catalogue_search(search), selectors.CATALOGUE_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    # A common word can match much of a large collection: count to 1,000 at most.
+    page = CappedCountPaginator(
+        selectors.catalogue_search(search), selectors.CATALOGUE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     items = list(page)
     loaned, held = selectors.own_circulation_among(patron, [item.pk for item in items])
     return render(

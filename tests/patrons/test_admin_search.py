@@ -24,7 +24,7 @@ def test_a_search_matching_more_than_the_cap_says_so_instead_of_counting_them_al
 
     assert response.status_code == 200
     text = page_text(response)
-    assert "More than 3 patrons match: narrow the search." in text
+    assert "More than 3 patrons match: narrow the search or filter." in text
     assert len(response.context["cl"].result_list) == 5  # the page still lists every match
     shown = AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS, actor_id=desk.pk)
     assert shown.count() == 5

@@ -283,3 +283,15 @@ def test_circulation_pages_send_anonymous_visitors_to_sign_in(client):
     for url in [reverse("portal:catalogue"), reverse("portal:hold_place", args=[item.pk])]:
         response = client.get(url)
         assert response.status_code == 302 and reverse("portal:login") in response["Location"]
+
+
+def test_a_catalogue_search_matching_more_than_the_cap_says_so(client, alice, monkeypatch):
+    from library.paginators import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    ItemFactory.create_batch(5, title="Lantern Songs")
+    client.force_login(alice.user)
+
+    html = client.get(reverse("portal:catalogue"), {"q": "lantern"}).content.decode()
+
+    assert "More than 3 results" in html and "5 results" not in html
