@@ -80,7 +80,7 @@ def day_of_returns(*, loans: int) -> Result:
     patrons = list(Patron.objects.adults().values_list("pk", flat=True)[:1000])
     now = timezone.now()
 
-    def make() -> list[int]:
+    def make() -> None:
         items = list(
             Item.objects.exclude(loans__returned_at__isnull=True).values_list("pk", "branch_id")[
                 :loans
@@ -100,12 +100,11 @@ def day_of_returns(*, loans: int) -> Result:
             "SELECT setval(pg_get_serial_sequence('circulation_loan', 'id'), (SELECT MAX(id) FROM circulation_loan))",
             [],
         )
-        return [first, first + len(items) - 1]
 
     loans_forget_returned(batch_size=loans)  # warm-up off the clock (nothing to forget yet)
     make()
     service = _timed(lambda: loans_forget_returned(batch_size=loans))
-    low, high = make()
+    make()
     zone = timezone.get_current_timezone_name()
     midnight = "(DATE_TRUNC('day', {0} AT TIME ZONE %s) AT TIME ZONE %s)"
     raw_sql = (
@@ -113,13 +112,12 @@ def day_of_returns(*, loans: int) -> Result:
         f"checked_out_at = {midnight.format('checked_out_at')}, "
         f"due_at = GREATEST({midnight.format('due_at')}, {midnight.format('checked_out_at')} + interval '1 day'), "
         f"returned_at = {midnight.format('returned_at')} "
-        "WHERE id BETWEEN %s AND %s AND returned_at IS NOT NULL AND patron_id IS NOT NULL "
+        "WHERE returned_at IS NOT NULL AND patron_id IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM circulation_fine f WHERE f.loan_id = circulation_loan.id "
         "AND f.paid_at IS NULL AND f.waived_at IS NULL)"
     )
-    raw = _timed(
-        lambda: _execute(raw_sql, [zone, zone, zone, zone, zone, zone, zone, zone, low, high])
-    )
+    # The same WHERE clause as the sweep: like the sweep, it is not told which loans came back.
+    raw = _timed(lambda: _execute(raw_sql, [zone, zone, zone, zone, zone, zone, zone, zone]))
     return _result(f"3. Bulk: forgetting a day's {loans:,} returns", service, raw)
 
 

@@ -1,8 +1,10 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.http import HttpRequest
 
+from library.admin_search import SEARCH_TOKEN_VAR
 from library.paginators import CappedCountPaginator
 from patrons.models import Consent, IdentityCheck, Patron, ResponsibleAdult
 from privacy.admin_gate import GatedAdminMixin
@@ -21,8 +23,6 @@ class ResponsibleAdultInline(admin.TabularInline):
 
 @admin.register(Patron)
 class PatronAdmin(GatedAdminMixin, admin.ModelAdmin):
-    # A search shows few people at a time: each one shown is a logged identity read.
-    list_per_page = 25
     list_display = [
         "card_number",
         "last_name",
@@ -36,6 +36,16 @@ class PatronAdmin(GatedAdminMixin, admin.ModelAdmin):
     list_select_related = ["home_branch"]
     show_full_result_count = False
     paginator = CappedCountPaginator  # a broad search over a million patrons counts to 1,000
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        # Search results come newest first, in primary-key order: matches for a
+        # common name are spread evenly over the ids, so a page is found at once,
+        # while in alphabetical order they sit together and PostgreSQL would
+        # read through every name before them. A column header still sorts.
+        if request.GET.get(SEARCH_VAR) or request.GET.get(SEARCH_TOKEN_VAR):
+            return ["-pk"]
+        return super().get_ordering(request)
+
     readonly_fields = ["registered_on", "keeps_reading_history", "reading_history_changed_at"]
     raw_id_fields = ["user"]
     inlines = [ResponsibleAdultInline]

@@ -87,3 +87,12 @@ def test_a_token_means_nothing_in_another_session(client, desk, staff):
     assert response.status_code == 200
     assert response.context["cl"].query == ""
     assert len(_listed(response)) == 2
+
+
+def test_search_results_come_newest_first(client, desk):
+    older, newer = PatronFactory(last_name="Okonkwo"), PatronFactory(last_name="Okonkwo")
+    client.force_login(desk)
+
+    response = client.get(_search(client, "okonkwo"))
+
+    assert [p.pk for p in response.context["cl"].result_list] == [newer.pk, older.pk]
