@@ -133,6 +133,7 @@ def main() -> int:
         + ", ".join(f"{count:,} {name}" for name, count in written.items()),
         f"- Loading the data with `seed_scale` took {seed_seconds:.0f} s; the whole run took "
         f"{time.monotonic() - started:.0f} s",
+        "- Why the missed targets are missed, and by how much: [ANALYSIS.md](ANALYSIS.md)",
         "",
         "| benchmark | measured | target | met |",
         "|---|---|---|---|",
