@@ -204,43 +204,36 @@ def loans_forget_returned(*, batch_size: int = 10_000, actor: Any = None) -> int
     from privacy import audit
     from privacy.models import AuditEntry
 
-    forgotten = 0
-    while True:
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # One UPDATE a batch, straight from a limited subquery; the same
-                # filter outside it lets both sides use the small partial index
-                # instead of scanning every loan.
-                linked = loans_still_linked()
-                batch = linked.filter(pk__in=linked.order_by().values("pk")[:batch_size])
-                count = batch.update(
-                    patron=None,
-                    checked_out_at=LocalMidnight("checked_out_at"),
-                    due_at=Greatest(
-                        LocalMidnight("due_at"),
-                        LocalMidnight("checked_out_at") + datetime.timedelta(days=1),
-                    ),
-                    returned_at=LocalMidnight("returned_at"),
-                )
-            else:
-                loans = list(loans_still_linked()[:batch_size])
-                for loan in loans:
-                    loan_forget(loan=loan)
-                count = len(loans)
-            if not count:
-                break
-            audit.record_summary(
-                model=Loan,
-                action=AuditEntry.Action.UPDATE,
-                count=count,
-                reason="returned loans forgotten",
-                clause="CONF-9",
-                actor=actor,
+    def forget_batch() -> int:
+        if connection.vendor == "postgresql":
+            # One UPDATE a batch, straight from a limited subquery; the same
+            # filter outside it lets both sides use the small partial index
+            # instead of scanning every loan.
+            linked = loans_still_linked()
+            batch = linked.filter(pk__in=linked.order_by().values("pk")[:batch_size])
+            return batch.update(
+                patron=None,
+                checked_out_at=LocalMidnight("checked_out_at"),
+                due_at=Greatest(
+                    LocalMidnight("due_at"),
+                    LocalMidnight("checked_out_at") + datetime.timedelta(days=1),
+                ),
+                returned_at=LocalMidnight("returned_at"),
             )
-        forgotten += count
-        if count < batch_size:  # that was the last batch; no need to look again
-            break
-    return forgotten
+        loans = list(loans_still_linked()[:batch_size])
+        for loan in loans:
+            loan_forget(loan=loan)
+        return len(loans)
+
+    return audit.summarised_batches(
+        forget_batch,
+        batch_size=batch_size,
+        model=Loan,
+        action=AuditEntry.Action.UPDATE,
+        reason="returned loans forgotten",
+        clause="CONF-9",
+        actor=actor,
+    )
 
 
 @transaction.atomic

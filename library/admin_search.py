@@ -24,6 +24,11 @@ MAX_TERM_LENGTH = 200
 _ADMIN_POST_KEYS = {"action", "index", "_save", "_selected_action"}
 
 
+def is_searching(request: HttpRequest) -> bool:
+    """Say whether a change-list request carries a search, by term or by token."""
+    return bool(request.GET.get(SEARCH_VAR) or request.GET.get(SEARCH_TOKEN_VAR))
+
+
 def search_in_session(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Wrap a change-list view: a posted search is kept, then shown at an address with a token."""
 

@@ -1,10 +1,9 @@
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.views.main import SEARCH_VAR
 from django.http import HttpRequest
 
-from library.admin_search import SEARCH_TOKEN_VAR
+from library.admin_search import is_searching
 from library.paginators import CappedCountPaginator
 from patrons.models import Consent, IdentityCheck, Patron, ResponsibleAdult
 from privacy.admin_gate import GatedAdminMixin
@@ -42,7 +41,7 @@ class PatronAdmin(GatedAdminMixin, admin.ModelAdmin):
         # common name are spread evenly over the ids, so a page is found at once,
         # while in alphabetical order they sit together and PostgreSQL would
         # read through every name before them. A column header still sorts.
-        if request.GET.get(SEARCH_VAR) or request.GET.get(SEARCH_TOKEN_VAR):
+        if is_searching(request):
             return ["-pk"]
         return super().get_ordering(request)
 

@@ -95,30 +95,25 @@ def reading_history_delete(
     *, patron_ids: list[int], reason: str, actor: Any = None, batch_size: int
 ) -> int:
     """Delete these patrons' reading history set-based in batches; one summary entry per batch."""
-    deleted = 0
     entries = ReadingHistoryEntry.objects.filter(patron_id__in=patron_ids)
-    while True:
-        with transaction.atomic():
-            # The database deletes straight from a limited subquery: one statement a
-            # batch. The patron filter outside it too lets both sides use the
-            # patron index instead of scanning everyone's history.
-            batch = entries.order_by().values("pk")[:batch_size]
-            count, _ = entries.filter(pk__in=batch).delete()
-            if not count:
-                break
-            # Says how many and why, never whose or which titles (CONF-9).
-            audit.record_summary(
-                model=ReadingHistoryEntry,
-                action=AuditEntry.Action.DELETE,
-                count=count,
-                reason=reason,
-                clause="CONF-9",
-                actor=actor,
-            )
-            deleted += count
-        if count < batch_size:  # that was the last batch; no need to look again
-            break
-    return deleted
+
+    def delete_batch() -> int:
+        # The database deletes straight from a limited subquery: one statement a
+        # batch. The patron filter outside it too lets both sides use the
+        # patron index instead of scanning everyone's history.
+        count, _ = entries.filter(pk__in=entries.order_by().values("pk")[:batch_size]).delete()
+        return count
+
+    # The summaries say how many and why, never whose or which titles (CONF-9).
+    return audit.summarised_batches(
+        delete_batch,
+        batch_size=batch_size,
+        model=ReadingHistoryEntry,
+        action=AuditEntry.Action.DELETE,
+        reason=reason,
+        clause="CONF-9",
+        actor=actor,
+    )
 
 
 @transaction.atomic

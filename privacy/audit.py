@@ -808,6 +808,39 @@ def verify_archive(path: Path, *, expect: Head | None = None) -> ArchiveReport:
     return ArchiveReport(checked, first_seq, last_seq, last_hash, sha256, checkpoint_seq, problem)
 
 
+def summarised_batches(
+    batch: Callable[[], int],
+    *,
+    batch_size: int,
+    model: type[Any],
+    action: int,
+    reason: str,
+    clause: str = "",
+    actor: Any = None,
+) -> int:
+    """Run `batch` until it touches fewer than batch_size rows; return how many it touched.
+
+    Each batch (one set-based statement, returning its row count) runs in a
+    transaction of its own with one summary entry: how many and why, never whose.
+    """
+    total = 0
+    while True:
+        with transaction.atomic():
+            count = batch()
+            if count:
+                record_summary(
+                    model=model,
+                    action=action,
+                    count=count,
+                    reason=reason,
+                    clause=clause,
+                    actor=actor,
+                )
+        total += count
+        if count < batch_size:  # that was the last batch; no need to look again
+            return total
+
+
 def record_summary(
     *,
     model: type[Any],
