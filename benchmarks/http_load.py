@@ -42,7 +42,7 @@ def gunicorn(*, workers: int, port: int | None = None) -> Iterator[int]:
         "DATABASE_CONN_MAX_AGE": "600",
     }
     command = [
-        sys.executable, "-m", "gunicorn", "library.wsgi", "--bind", f"127.0.0.1:{port}",
+        sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
         "--workers", str(workers), "--log-level", "warning", "--keep-alive", "30",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603

@@ -16,7 +16,7 @@ from django.urls import path
 from django.utils import timezone
 
 from benchmarks.common import Result, alternate, median, ms, percentile
-from library import urls as project_urls
+from config import urls as project_urls
 from patrons import selectors
 from patrons.models import Patron
 from privacy.declarations import public

@@ -75,7 +75,7 @@ def main() -> int:
     size = SIZES[args.size]
 
     os.environ["DATABASE_URL"] = _fresh_database(args.server, args.database)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "library.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     sys.path.insert(0, str(ROOT))
     import django
@@ -86,7 +86,7 @@ def main() -> int:
 
     from benchmarks import audit_chain, bulk_work, latency, object_permissions, privacy_overhead
     from benchmarks.fixtures import portal_patron
-    from library.scale import seed_scale
+    from demo.scale import seed_scale
 
     started = time.monotonic()
     call_command("migrate", verbosity=0)

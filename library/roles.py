@@ -170,9 +170,11 @@ def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
     """Keep the role groups in step with the code after every migrate."""
     from django.apps import apps
 
-    # post_migrate is sent once per app, and each app's permissions are made in
-    # its own turn: wait for the last app so every permission exists.
-    if sender is list(apps.get_app_configs())[-1]:
+    # post_migrate is sent once per app that has models, and each app's
+    # permissions are made in its own turn: wait for the last such app so every
+    # permission exists.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is with_models[-1]:
         roles_sync()
 
 

@@ -240,7 +240,7 @@ def test_command_refuses_bad_input_with_one_line():
 def test_retention_periods_come_from_the_environment(monkeypatch):
     import importlib
 
-    from library import settings as project_settings
+    from config import settings as project_settings
 
     monkeypatch.setenv("RETENTION_COMPUTER_SESSIONS_DAYS", "3")
     try:

@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from library import urls as project_urls
+from config import urls as project_urls
 from library.roles import Role
 from privacy.declarations import serves_patron_data
 from tests.factories import PatronFactory
@@ -171,7 +171,7 @@ def test_enrolling_an_unknown_user_fails_with_one_line(db):
 def test_demo_codes_print_only_for_demo_authenticators(director):
     from django.core.management import CommandError, call_command
 
-    from library.authenticators import demo_authenticators_seed
+    from demo.authenticators import demo_authenticators_seed
 
     demo_authenticators_seed([director])
     out = io.StringIO()

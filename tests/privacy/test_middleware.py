@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path
 
-from library import urls as project_urls
+from config import urls as project_urls
 from privacy.declarations import Declaration, declaration_of
 
 pytestmark = pytest.mark.django_db

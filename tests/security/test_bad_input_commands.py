@@ -174,7 +174,8 @@ def test_an_archive_folder_no_file_system_can_hold_is_refused_in_one_line(world,
 
 @pytest.mark.parametrize("command", ["staff_totp_enroll", "demo_otp"])
 def test_a_user_name_with_a_nul_character_is_refused_in_one_line(world, command):
-    from library.authenticators import NO_DEMO_DEVICE, NOT_STAFF
+    from demo.authenticators import NO_DEMO_DEVICE
+    from library.authenticators import NOT_STAFF
 
     with pytest.raises(CommandError) as error:
         call_command(command, "director\x00")

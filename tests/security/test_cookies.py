@@ -46,7 +46,7 @@ def production() -> dict[str, object]:
     import os
 
     environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "PRODUCTION"}}
-    environment.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="library.settings")
+    environment.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="config.settings")
     result = subprocess.run(
         [sys.executable, "-c", READ],
         cwd=ROOT,

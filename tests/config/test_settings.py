@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from library import env
+from config import env
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from circulation.models import Fine, Hold, Item, Loan, ReadingHistoryEntry
-from library.demo import ALICE, CAROL, DAN, DEMO_LOGINS
+from demo.seed import ALICE, CAROL, DAN, DEMO_LOGINS
 from library.models import Branch
 from patrons.models import Patron, ResponsibleAdult
 

@@ -3,8 +3,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
-from library.authenticators import demo_authenticators_seed
-from library.demo import DEMO_LOGINS, seed_demo
+from demo.authenticators import demo_authenticators_seed
+from demo.seed import DEMO_LOGINS, seed_demo
 
 
 class Command(BaseCommand):

@@ -19,7 +19,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from circulation.models import Fine, Hold, Item, ItemType, Loan, LoanRule, ReadingHistoryEntry
-from library.demo import (
+from demo.seed import (
     BRANCHES,
     FIRST_NAMES,
     LAST_NAMES,

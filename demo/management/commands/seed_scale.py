@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from library.scale import seed_scale
+from demo.scale import seed_scale
 
 
 class Command(BaseCommand):

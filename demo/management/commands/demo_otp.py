@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from library.authenticators import DEMO_DEVICE_NAME, NO_DEMO_DEVICE, demo_code
+from demo.authenticators import DEMO_DEVICE_NAME, NO_DEMO_DEVICE, demo_code
 
 
 class Command(BaseCommand):
