@@ -13,17 +13,17 @@ from activity import selectors, services
 from activity.forms import CardLookupForm, ConsultationForm, SessionStartForm
 from activity.models import ComputerSession, Event
 from activity.services import ActivityError
-from library.staff import staff_operation
+from library.staff import staff_page
 from patrons.models import Patron
-from privacy.access import NOT_FOUND_MESSAGE, Refused
+from privacy.gate import NOT_FOUND_MESSAGE, Refused
 from privacy.policy import DataCategory, Purpose
 
 ONLINE = DataCategory.ONLINE_SERVICES, Purpose.COMPUTER_SERVICES
 REFERENCE = DataCategory.REFERENCE, Purpose.REFERENCE
 EVENTS = DataCategory.EVENTS, Purpose.EVENTS
-computers_page = staff_operation(ONLINE[1], ONLINE[0])
-reference_page = staff_operation(REFERENCE[1], REFERENCE[0])
-events_page = staff_operation(EVENTS[1], EVENTS[0])
+computers_page = staff_page(Purpose.COMPUTER_SERVICES)
+reference_page = staff_page(Purpose.REFERENCE)
+events_page = staff_page(Purpose.EVENTS)
 
 
 def _computers(

@@ -4,11 +4,12 @@ import time
 
 from django.db import connection
 
+from audit import chain
+from audit.models import AuditEntry
 from benchmarks.common import Result, alternate, median, timed
 from patrons.models import Patron
-from privacy import access, audit
+from privacy import access
 from privacy.access import Asker
-from privacy.models import AuditEntry
 from privacy.policy import DataCategory, Decision, Purpose, Requester
 
 APPEND_TARGET = 1.3
@@ -23,10 +24,10 @@ def appends(*, rounds: int) -> Result:
     decision = Decision(True, "CONF-3", "benchmark", "")
 
     def entry() -> AuditEntry:
-        return access._entry(
+        return access._read(
             actor=None, patron_id=patron.pk, category=DataCategory.IDENTITY,
             purpose=Purpose.REGISTRATION, decision=decision, asker=asker,
-        )  # fmt: skip
+        ).entry(None)  # fmt: skip
 
     with connection.cursor() as cursor:
         # A logged table, not a temporary one: a temporary table writes no WAL,
@@ -35,14 +36,14 @@ def appends(*, rounds: int) -> Result:
     plain_seq = [10**12]
 
     def chained() -> None:
-        audit.chain_append_many([entry()])
+        chain.chain_append_many([entry()])
 
     def plain() -> None:
         row = entry()
         plain_seq[0] += 1
         row.seq, row.prev_hash, row.entry_hash = plain_seq[0], "", ""
         # One INSERT committing on its own: the cheapest way to append a row.
-        audit._insert_into([row], "default", "bench_plain_log")
+        chain._insert_into([row], "default", "bench_plain_log")
 
     chained_times, plain_times = alternate(chained, plain, rounds=rounds)
     with connection.cursor() as cursor:
@@ -73,7 +74,7 @@ def appends(*, rounds: int) -> Result:
 
 def verify(*, workers: int) -> Result:
     began = time.perf_counter()
-    report = audit.verify_chain(workers=workers)
+    report = chain.verify_chain(workers=workers)
     seconds = time.perf_counter() - began
     return Result(
         name=f"4. Audit chain: verify_audit over {report.checked:,} entries",

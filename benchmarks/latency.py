@@ -11,14 +11,14 @@ from typing import Any
 from django.contrib.auth.models import Group, User
 from django.db.models import Exists, OuterRef
 
+from audit.chain import verify_chain
+from audit.models import AuditEntry
 from benchmarks.common import Result, ms, percentile
 from benchmarks.http_load import Client, Session, gunicorn, run_load
 from circulation.models import Fine, Hold, Item, Loan
 from library.models import Branch
 from library.roles import Role
 from patrons.models import Patron
-from privacy.audit import verify_chain
-from privacy.models import AuditEntry
 
 TARGET_P95 = 0.050
 CLIENTS = 4

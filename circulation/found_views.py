@@ -16,13 +16,13 @@ from circulation import services
 from circulation.forms import CardForm, ContactForm, FoundItemForm, OwnerByNameForm
 from circulation.models import FoundItem
 from circulation.services import CirculationError
-from library.staff import staff_operation
+from library.staff import staff_page
 from patrons.models import Patron
 from privacy import access
-from privacy.access import NOT_FOUND_MESSAGE, Refused
+from privacy.gate import NOT_FOUND_MESSAGE, Refused
 from privacy.policy import DataCategory, Purpose
 
-found_page = staff_operation(Purpose.FOUND_ITEM, DataCategory.IDENTITY)
+found_page = staff_page(Purpose.FOUND_ITEM)
 NO_OWNER_MATCHED = "No patron matched that card number; the item is registered without an owner."
 CANDIDATE_LIMIT = 10
 

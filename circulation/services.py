@@ -201,8 +201,8 @@ def loans_forget_returned(*, batch_size: int = 10_000, actor: Any = None) -> int
     so a loan no path forgot (an interrupted run, a fine settled by hand) does
     not keep its patron. One audit summary per batch: how many, never whose.
     """
-    from privacy import audit
-    from privacy.models import AuditEntry
+    from audit import entries
+    from audit.models import AuditEntry
 
     def forget_batch() -> int:
         if connection.vendor == "postgresql":
@@ -225,7 +225,7 @@ def loans_forget_returned(*, batch_size: int = 10_000, actor: Any = None) -> int
             loan_forget(loan=loan)
         return len(loans)
 
-    return audit.summarised_batches(
+    return entries.summarised_batches(
         forget_batch,
         batch_size=batch_size,
         model=Loan,

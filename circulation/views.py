@@ -18,17 +18,17 @@ from circulation import selectors, services
 from circulation.forms import BarcodeForm, BranchForm, CardForm
 from circulation.services import CirculationError
 from library.models import Branch
-from library.staff import staff_operation
+from library.staff import staff_page
 from patrons.models import Patron
-from privacy.access import NOT_FOUND_MESSAGE, Refused
-from privacy.policy import DataCategory, Purpose
+from privacy.gate import NOT_FOUND_MESSAGE, Refused
+from privacy.policy import Purpose
 
 CARD_NOT_FOUND = NOT_FOUND_MESSAGE
 NO_DESK_BRANCH = "Set this desk's branch first."
 HOLD_LABEL = "Barcode of the item to hold"
-desk_page = staff_operation(Purpose.CIRCULATION, DataCategory.CIRCULATION)
-holds_page = staff_operation(Purpose.HOLDS, DataCategory.CIRCULATION)
-fines_page = staff_operation(Purpose.FINES, DataCategory.CIRCULATION)
+desk_page = staff_page(Purpose.CIRCULATION)
+holds_page = staff_page(Purpose.HOLDS)
+fines_page = staff_page(Purpose.FINES)
 SESSION_BRANCH = "desk_branch"
 
 

@@ -46,11 +46,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "library",
+    "audit",
     "patrons",
     "circulation",
     "activity",
     "privacy",
     "facilities",
+    "auditors",
     "demo",
 ]
 
@@ -66,7 +68,7 @@ MIDDLEWARE = [
     "library.middleware.SecondFactorMiddleware",
     "library.middleware.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
-    "privacy.audit_middleware.AuditContextMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "privacy.middleware.PrivacyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -86,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "library.context_processors.staff",
             ],
         },
     },
@@ -217,14 +220,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# The audit trail: django-auditlog writes into privacy.AuditEntry, which adds
+# The audit trail: django-auditlog writes into audit.AuditEntry, which adds
 # the hash chain. Identity fields are redacted whole, not half-masked (CONF-6).
-AUDITLOG_LOGENTRY_MODEL = "privacy.AuditEntry"
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
 # auditlog's own migrations create its default entry table even when the model
 # is swapped out; that unused table would only hold a foreign key to content
 # types (and block TRUNCATE on PostgreSQL), so its migrations are not run.
 MIGRATION_MODULES = {"auditlog": None}
-AUDITLOG_MASK_CALLABLE = "privacy.audit.redact"
+AUDITLOG_MASK_CALLABLE = "audit.chain.redact"
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
 # No correlation id from a request header: any client could write text into the

@@ -13,7 +13,7 @@ urlpatterns = [
     path("staff/privacy/", include("privacy.urls")),
     path("agent/", include((agent_urlpatterns, "agent"))),
     path("staff/facilities/", include("facilities.urls")),
-    path("audit/", include("privacy.audit_urls")),
+    path("audit/", include("auditors.urls")),
     path("staff/circulation/", include("circulation.urls")),
     path("staff/activity/", include("activity.urls")),
 ]

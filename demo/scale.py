@@ -18,6 +18,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from audit import chain
+from audit.models import AuditEntry
 from circulation.models import Fine, Hold, Item, ItemType, Loan, LoanRule, ReadingHistoryEntry
 from demo.seed import (
     BRANCHES,
@@ -30,8 +32,6 @@ from demo.seed import (
 )
 from library.models import Branch
 from patrons.models import Patron, ResponsibleAdult
-from privacy import audit
-from privacy.models import AuditEntry
 from privacy.policy import DataCategory, Purpose
 
 NEEDS_POSTGRES = (
@@ -405,8 +405,8 @@ def _copy_audit(
     if count <= 0:
         return 0
     patron_type = ContentType.objects.get_for_model(Patron).pk
-    audit._lock_chain("default")
-    head = audit.chain_head("default")
+    chain._lock_chain("default")
+    head = chain.chain_head("default")
     seq, prev_hash = head.seq, head.hash
     # Timestamps never go backwards along the chain, so the seeded reads
     # follow the current head, a millisecond apart.
@@ -421,8 +421,8 @@ def _copy_audit(
     ]
 
     # Every hashed field with the value the model would hold; the hash is taken
-    # over exactly what the application hashes (privacy.audit.payload_hash).
-    base: dict[str, Any] = {name: None for name in audit.HASHED_FIELDS}
+    # over exactly what the application hashes (audit.chain.payload_hash).
+    base: dict[str, Any] = {name: None for name in chain.HASHED_FIELDS}
     base.update(
         content_type_id=patron_type,
         action=AuditEntry.Action.ACCESS,
@@ -453,7 +453,7 @@ def _copy_audit(
                 "purpose": purposes[index % len(purposes)].value,
                 "decision": "refused" if index % 50 == 0 else "allowed",
             }
-            prev_hash = audit.payload_hash(payload)
+            prev_hash = chain.payload_hash(payload)
             values = {
                 **payload,
                 "timestamp": moment,

@@ -2,9 +2,9 @@
 
 It establishes the facts (the asker's roles, whether they are a patron, the
 staff-network limit, whether a still's ban is in effect, whether a legal
-order is in force and covers the footage), asks facilities.policy, writes an
+order is in force and covers the footage), asks privacy.policy.footage, writes an
 audit entry for every allowed and every refused access, and on refusal raises
-privacy.access.Refused, which the middleware answers exactly like a record
+privacy.gate.Refused, which the middleware answers exactly like a record
 that does not exist (CAM-3 to CAM-6).
 """
 
@@ -14,11 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 
+from audit.entries import NO_RECORD
 from facilities import selectors
 from facilities.models import (
     FootageOrderScope,
@@ -27,14 +27,12 @@ from facilities.models import (
     Recording,
     Still,
 )
-from facilities.policy import Action, FootageRequest, Recipient, decide
 from library.net import client_ip
-from library.roles import ROLE_PERMISSIONS, Role, roles_of
+from library.roles import Role, roles_of
 from patrons.models import Patron
-from privacy import audit
-from privacy.access import NOT_FOUND_MESSAGE, Refused
-from privacy.models import AuditEntry
+from privacy import gate
 from privacy.policy import Decision
+from privacy.policy.footage import Action, FootageRequest, Recipient, decide
 
 CATEGORY = "footage"
 
@@ -74,37 +72,27 @@ def _who(user: Any) -> tuple[frozenset[Role], bool]:
 
 
 def _missing(kind: str) -> Decision:
-    return Decision(False, "CAM-1", f"no such {kind}", NOT_FOUND_MESSAGE)
+    return gate.not_found("CAM-1", f"no such {kind}")
 
 
-def _entry(
+def _read(
     *,
-    actor: Any,
     model: type[models.Model],
     pk: int | None,
     found: bool,
     purpose: str,
     decision: Decision,
     extra: dict[str, Any] | None = None,
-) -> AuditEntry:
-    return AuditEntry(
-        content_type=ContentType.objects.get_for_model(model),
-        object_pk=str(pk) if pk is not None else "-",
-        object_id=pk if found else None,
-        action=AuditEntry.Action.ACCESS,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+) -> gate.Read:
+    return gate.Read(
+        decision=decision,
+        model=model,
         category=CATEGORY,
         purpose=purpose,
-        clause=decision.clause,
-        decision="allowed" if decision.allowed else "refused",
-        additional_data={"basis": decision.basis, **(extra or {})},
+        object_pk=str(pk) if pk is not None else NO_RECORD,
+        object_id=pk if found else None,
+        details=extra or {},
     )
-
-
-def _settle(entry: AuditEntry, decision: Decision) -> None:
-    entry.save()
-    if not decision.allowed:
-        raise Refused(decision)
 
 
 def view_recording(request: HttpRequest, pk: int, *, purpose: str = VIEW) -> Recording:
@@ -122,17 +110,18 @@ def view_recording(request: HttpRequest, pk: int, *, purpose: str = VIEW) -> Rec
     if recording is None and decision.allowed:
         decision = _missing("recording")
     extra = {"camera": recording.camera_id} if recording else {}
-    _settle(
-        _entry(
-            actor=request.user,
-            model=Recording,
-            pk=pk,
-            found=recording is not None,
-            purpose=purpose,
-            decision=decision,
-            extra=extra,
-        ),
-        decision,
+    gate.settle(
+        request.user,
+        [
+            _read(
+                model=Recording,
+                pk=pk,
+                found=recording is not None,
+                purpose=purpose,
+                decision=decision,
+                extra=extra,
+            )
+        ],
     )
     assert recording is not None  # refused above otherwise
     return recording
@@ -160,17 +149,18 @@ def view_still(request: HttpRequest, pk: int, *, purpose: str = STILL) -> Still:
     if still is None and decision.allowed:
         decision = _missing("still")
     extra = {"incident": still.incident_id, "ban": still.ban_id} if still else {}
-    _settle(
-        _entry(
-            actor=request.user,
-            model=Still,
-            pk=pk,
-            found=still is not None,
-            purpose=purpose,
-            decision=decision,
-            extra=extra,
-        ),
-        decision,
+    gate.settle(
+        request.user,
+        [
+            _read(
+                model=Still,
+                pk=pk,
+                found=still is not None,
+                purpose=purpose,
+                decision=decision,
+                extra=extra,
+            )
+        ],
     )
     assert still is not None
     return still
@@ -186,22 +176,23 @@ def shared_stills(request: HttpRequest, *, now: datetime.datetime | None = None)
     roles, is_patron = _who(request.user)
     decision = decide(_still_request(request, roles, is_patron, shared=True))
     if not decision.allowed:
-        _settle(
-            _entry(
-                actor=request.user,
-                model=Still,
-                pk=None,
-                found=False,
-                purpose=SHARED,
-                decision=decision,
-            ),
-            decision,
+        gate.settle(
+            request.user,
+            [
+                _read(
+                    model=Still,
+                    pk=None,
+                    found=False,
+                    purpose=SHARED,
+                    decision=decision,
+                )
+            ],
         )
     stills = list(selectors.stills_shared(now=now))
-    audit.chain_append_many(
+    gate.record(
+        request.user,
         [
-            _entry(
-                actor=request.user,
+            _read(
                 model=Still,
                 pk=still.pk,
                 found=True,
@@ -210,7 +201,7 @@ def shared_stills(request: HttpRequest, *, now: datetime.datetime | None = None)
                 extra={"incident": still.incident_id, "ban": still.ban_id},
             )
             for still in stills
-        ]
+        ],
     )
     return stills
 
@@ -223,16 +214,17 @@ def _queue_decision(user: Any) -> Decision:
 def open_queue(request: HttpRequest) -> None:
     """Let the director into the queue of outside requests; log and refuse anyone else (CAM-6)."""
     decision = _queue_decision(request.user)
-    _settle(
-        _entry(
-            actor=request.user,
-            model=OutsideRequest,
-            pk=None,
-            found=False,
-            purpose=QUEUE,
-            decision=decision,
-        ),
-        decision,
+    gate.settle(
+        request.user,
+        [
+            _read(
+                model=OutsideRequest,
+                pk=None,
+                found=False,
+                purpose=QUEUE,
+                decision=decision,
+            )
+        ],
     )
 
 
@@ -242,16 +234,17 @@ def open_request(request: HttpRequest, pk: int) -> OutsideRequest:
     decision = _queue_decision(request.user)
     if outside is None and decision.allowed:
         decision = _missing("request")
-    _settle(
-        _entry(
-            actor=request.user,
-            model=OutsideRequest,
-            pk=pk,
-            found=outside is not None,
-            purpose=QUEUE,
-            decision=decision,
-        ),
-        decision,
+    gate.settle(
+        request.user,
+        [
+            _read(
+                model=OutsideRequest,
+                pk=pk,
+                found=outside is not None,
+                purpose=QUEUE,
+                decision=decision,
+            )
+        ],
     )
     assert outside is not None
     return outside
@@ -309,40 +302,22 @@ def release(
     """
     decision = release_decision(actor=actor, release=release)
     footage: models.Model | None = release.still or release.recording
-    with transaction.atomic():
-        if decision.allowed:
-            release = perform(decision)
-        entry = _entry(
-            actor=actor,
-            model=Still if release.still_id else Recording,
+
+    def describe(done: FootageRelease | None) -> gate.Read:
+        shown = done or release
+        return _read(
+            model=Still if shown.still_id else Recording,
             pk=footage.pk if footage else None,
             found=footage is not None,
             purpose=RELEASE,
             decision=decision,
             extra={
-                "release": release.pk,
-                "incident": release.incident_id,
-                "legal_order": release.legal_order_id,
-                "outside_request": release.outside_request_id,
-                "recipient": release.recipient_kind,
+                "release": shown.pk,
+                "incident": shown.incident_id,
+                "legal_order": shown.legal_order_id,
+                "outside_request": shown.outside_request_id,
+                "recipient": shown.recipient_kind,
             },
         )
-        entry.save()
-    if not decision.allowed:
-        raise Refused(decision)
-    return release
 
-
-def require_role_permission(user: Any, permission: str) -> None:
-    """Refuse, as not found, a user none of whose roles holds `permission`.
-
-    Pages are opened by role, not by Django's permission check, so a
-    superuser without a role gets no way in (CONF-1).
-    """
-    if not has_role_permission(user, permission):
-        raise Refused(Decision(False, "CONF-1", "not part of this role's work", NOT_FOUND_MESSAGE))
-
-
-def has_role_permission(user: Any, permission: str) -> bool:
-    """Return True if one of the user's roles holds `permission` (to show a link or a form)."""
-    return any(permission in ROLE_PERMISSIONS[role] for role in roles_of(user))
+    return gate.settle_write(actor, decision, perform=lambda: perform(decision), describe=describe)

@@ -12,9 +12,9 @@ from facilities.models import (
     Recording,
     Still,
 )
-from facilities.policy import Recipient
 from library.models import Branch
 from privacy.models import LegalOrder
+from privacy.policy.footage import Recipient
 
 WHEN = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

@@ -1,6 +1,6 @@
 """Incidents, bans, security cameras, recordings, stills and footage releases.
 
-The rules about who may see or release footage live in facilities.policy and
+The rules about who may see or release footage live in privacy.policy.footage and
 are enforced by facilities.access; these models only hold the records and the
 invariants the database can keep (CAM-1 to CAM-6, CONF-10).
 """
@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from facilities.policy import Recipient
+from privacy.policy.footage import Recipient
 
 # CAM-2: the only places a camera may be. The list is closed on purpose: a
 # free "other" would let a camera into a restroom by another name.

@@ -30,13 +30,13 @@ from facilities.models import (
     RecordingHold,
     Still,
 )
-from facilities.policy import Recipient
 from library.models import Branch
 from patrons.models import Patron
 from privacy import access
 from privacy.access import Asker
 from privacy.models import LegalOrder
 from privacy.policy import DataCategory, Decision, Purpose, Requester
+from privacy.policy.footage import Recipient
 
 PERSON_NEEDS_CARD_OR_DESCRIPTION = "Give the patron's card number or describe the person."
 PERSON_CARD_AND_DESCRIPTION = "Give either a card number or a description, not both."

@@ -1,7 +1,7 @@
 """Staff pages for incidents, bans, cameras, footage, stills and outside requests.
 
-Views are thin: pages open by role (facilities.access.require_role_permission),
-footage opens only through the footage gate (facilities.access), patron names
+Views are thin: pages open by the role table (library.staff.staff_page), footage
+opens only through the footage gate (facilities.access), patron names
 only through privacy.access, and writes go through facilities.services. A
 refusal anywhere raises Refused, which the middleware answers as "not found".
 """
@@ -25,9 +25,11 @@ from django.views.decorators.http import require_POST
 from facilities import access as gate
 from facilities import forms, selectors, services
 from facilities.models import Incident, IncidentPerson
+from library.declarations import serves_patron_data
 from library.params import positive_id
-from privacy.access import NOT_FOUND_MESSAGE, Refused
-from privacy.declarations import serves_patron_data
+from library.roles import may
+from library.staff import staff_page
+from privacy.gate import NOT_FOUND_MESSAGE, Refused
 from privacy.policy import Decision
 
 PAGE_SIZE = 50
@@ -61,12 +63,11 @@ def _file_response(field: FieldFile, name: str) -> FileResponse:
     return response
 
 
-@serves_patron_data
-@login_required
+@staff_page()
 def index(request: HttpRequest) -> HttpResponse:
     """Show the facilities pages this user's roles open."""
     can = {
-        name: gate.has_role_permission(request.user, f"facilities.{name}")
+        name: may(request.user, f"facilities.{name}")
         for name in [
             "view_incident",
             "view_ban",
@@ -76,33 +77,27 @@ def index(request: HttpRequest) -> HttpResponse:
             "view_outsiderequest",
         ]
     }
-    if not any(can.values()):
-        gate.require_role_permission(request.user, "facilities.view_still")
     return render(request, "facilities/index.html", {"can": can})
 
 
 # Incidents (CONF-10)
 
 
-@serves_patron_data
-@login_required
+@staff_page("facilities.view_incident")
 def incident_list(request: HttpRequest) -> HttpResponse:
-    gate.require_role_permission(request.user, "facilities.view_incident")
     page = Paginator(selectors.incident_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "facilities/incident_list.html",
         {
             "page": page,
-            "can_add": gate.has_role_permission(request.user, "facilities.add_incident"),
+            "can_add": may(request.user, "facilities.add_incident"),
         },
     )
 
 
-@serves_patron_data
-@login_required
+@staff_page("facilities.add_incident")
 def incident_create(request: HttpRequest) -> HttpResponse:
-    gate.require_role_permission(request.user, "facilities.add_incident")
     form = forms.IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -119,10 +114,8 @@ def _identified_choices(people: list[selectors.PersonShown]) -> list[tuple[int, 
     return [(shown.person.pk, shown.name) for shown in people if shown.identified]
 
 
-@serves_patron_data
-@login_required
+@staff_page("facilities.view_incident")
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    gate.require_role_permission(request.user, "facilities.view_incident")
     incident = _incident_or_404(pk)
     people = selectors.incident_people(user=request.user, incident=incident)
     identities, footage = selectors.incident_police_record(incident=incident)
@@ -139,23 +132,20 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "footage_releases": footage,
             "now": timezone.now(),
             "person_form": forms.IncidentPersonForm()
-            if gate.has_role_permission(user, "facilities.add_incidentperson")
+            if may(user, "facilities.add_incidentperson")
             else None,
             "police_form": forms.PoliceIdentityForm(people=_identified_choices(people))
-            if gate.has_role_permission(user, "facilities.add_policeidentityrelease")
-            and _identified_choices(people)
+            if may(user, "facilities.add_policeidentityrelease") and _identified_choices(people)
             else None,
-            "can_ban": gate.has_role_permission(user, "facilities.add_ban") and people,
-            "can_release": gate.has_role_permission(user, "facilities.add_footagerelease"),
+            "can_ban": may(user, "facilities.add_ban") and people,
+            "can_release": may(user, "facilities.add_footagerelease"),
         },
     )
 
 
-@serves_patron_data
-@login_required
 @require_POST
+@staff_page("facilities.add_incidentperson")
 def incident_person_add(request: HttpRequest, pk: int) -> HttpResponse:
-    gate.require_role_permission(request.user, "facilities.add_incidentperson")
     incident = _incident_or_404(pk)
     form = forms.IncidentPersonForm(request.POST)
     if form.is_valid():
@@ -176,12 +166,10 @@ def incident_person_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@serves_patron_data
-@login_required
 @require_POST
+@staff_page("facilities.add_policeidentityrelease")
 def incident_police(request: HttpRequest, pk: int) -> HttpResponse:
     """Give police the identity of a patron named in this incident (CONF-10)."""
-    gate.require_role_permission(request.user, "facilities.add_policeidentityrelease")
     incident = _incident_or_404(pk)
     people = selectors.incident_people(user=request.user, incident=incident)
     form = forms.PoliceIdentityForm(request.POST, people=_identified_choices(people))
@@ -207,10 +195,8 @@ def incident_police(request: HttpRequest, pk: int) -> HttpResponse:
 # Bans
 
 
-@serves_patron_data
-@login_required
+@staff_page("facilities.view_ban")
 def ban_list(request: HttpRequest) -> HttpResponse:
-    gate.require_role_permission(request.user, "facilities.view_ban")
     page = Paginator(selectors.ban_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -218,15 +204,13 @@ def ban_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "bans": selectors.bans_shown(user=request.user, bans=page.object_list),
-            "can_end": gate.has_role_permission(request.user, "facilities.change_ban"),
+            "can_end": may(request.user, "facilities.change_ban"),
         },
     )
 
 
-@serves_patron_data
-@login_required
+@staff_page("facilities.add_ban")
 def ban_create(request: HttpRequest, pk: int) -> HttpResponse:
-    gate.require_role_permission(request.user, "facilities.add_ban")
     incident = _incident_or_404(pk)
     people = selectors.incident_people(user=request.user, incident=incident)
     choices = [(shown.person.pk, shown.name) for shown in people]
@@ -254,11 +238,9 @@ def ban_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@serves_patron_data
-@login_required
 @require_POST
+@staff_page("facilities.change_ban")
 def ban_end(request: HttpRequest, pk: int) -> HttpResponse:
-    gate.require_role_permission(request.user, "facilities.change_ban")
     ban = selectors.ban_get(pk=pk)
     if ban is None:
         raise _not_found("ban")
@@ -274,15 +256,13 @@ def ban_end(request: HttpRequest, pk: int) -> HttpResponse:
 # Cameras (CAM-1, CAM-2)
 
 
-@serves_patron_data
-@login_required
+@staff_page("facilities.view_camera")
 def camera_list(request: HttpRequest) -> HttpResponse:
-    gate.require_role_permission(request.user, "facilities.view_camera")
-    can_add = gate.has_role_permission(request.user, "facilities.add_camera")
+    can_add = may(request.user, "facilities.add_camera")
     form = forms.CameraForm(request.POST or None) if can_add else None
     if request.method == "POST":
-        gate.require_role_permission(request.user, "facilities.add_camera")
-        assert form is not None
+        if form is None:  # registering cameras is not this role's work (CAM-1)
+            raise _not_found("page")
         if form.is_valid():
             try:
                 camera = services.camera_register(**form.cleaned_data)
@@ -301,10 +281,8 @@ def camera_list(request: HttpRequest) -> HttpResponse:
 # Recordings and stills (CAM-3, CAM-4)
 
 
-@serves_patron_data
-@login_required
+@staff_page("facilities.view_recording")
 def recording_list(request: HttpRequest) -> HttpResponse:
-    gate.require_role_permission(request.user, "facilities.view_recording")
     page = Paginator(selectors.recording_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "facilities/recording_list.html", {"page": page})
 
@@ -321,9 +299,9 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "recording": recording,
             "holds": selectors.recording_holds(recording=recording),
             "hold_form": forms.HoldForm()
-            if gate.has_role_permission(request.user, "facilities.add_recordinghold")
+            if may(request.user, "facilities.add_recordinghold")
             else None,
-            "can_still": gate.has_role_permission(request.user, "facilities.add_still"),
+            "can_still": may(request.user, "facilities.add_still"),
         },
     )
 
@@ -336,11 +314,9 @@ def recording_file(request: HttpRequest, pk: int) -> FileResponse:
     return _file_response(recording.file, f"recording-{recording.pk}")
 
 
-@serves_patron_data
-@login_required
 @require_POST
+@staff_page("facilities.add_recordinghold")
 def recording_hold(request: HttpRequest, pk: int) -> HttpResponse:
-    gate.require_role_permission(request.user, "facilities.add_recordinghold")
     recording = gate.view_recording(request, pk, purpose=gate.HOLD)
     form = forms.HoldForm(request.POST)
     if form.is_valid():
@@ -353,11 +329,9 @@ def recording_hold(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("facilities:recording_detail", pk=recording.pk)
 
 
-@serves_patron_data
-@login_required
+@staff_page("facilities.add_still")
 def still_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Keep a still from a recording for an incident (CAM-4); opening the recording is logged."""
-    gate.require_role_permission(request.user, "facilities.add_still")
     recording = gate.view_recording(request, pk, purpose=gate.STILL)
     form = forms.StillForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -394,11 +368,9 @@ def still_image(request: HttpRequest, pk: int) -> FileResponse:
 # Outside requests and releases (CAM-5, CAM-6)
 
 
-@serves_patron_data
-@login_required
+@staff_page("facilities.add_outsiderequest")
 def request_create(request: HttpRequest) -> HttpResponse:
     """Record a request for footage from outside the library for the director (CAM-6)."""
-    gate.require_role_permission(request.user, "facilities.add_outsiderequest")
     form = forms.OutsideRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -7,7 +7,6 @@ class LibraryConfig(AppConfig):
     verbose_name = "Library"
 
     def ready(self) -> None:
-        from library import checks  # noqa: F401  (registers system checks)
         from library.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="library.sync_roles")

@@ -12,8 +12,8 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.views.defaults import bad_request
 
+from library.declarations import Declaration, declaration_of
 from library.security import second_factor_satisfied
-from privacy.declarations import Declaration, declaration_of
 
 _LAST_ACTIVE = "staff_last_active_at"
 PERMISSIONS_POLICY = (

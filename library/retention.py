@@ -104,8 +104,8 @@ def purge(
     progress: Callable[[int], None] = lambda count: None,
 ) -> int:
     """Delete this kind's expired records in batches, one audit summary each; return how many."""
-    from privacy import audit
-    from privacy.models import AuditEntry
+    from audit import entries
+    from audit.models import AuditEntry
 
     label = purger.model._meta.label
     total, after = 0, 0
@@ -130,7 +130,7 @@ def purge(
                     _, per_model = batch.delete()
                     count = per_model.get(label, 0)
             if count:
-                audit.record_summary(
+                entries.record_summary(
                     model=purger.model,
                     action=AuditEntry.Action.DELETE,
                     count=count,

@@ -11,13 +11,12 @@ from django.http import HttpRequest
 from django_otp import devices_for_user
 from django_otp.forms import OTPAuthenticationFormMixin
 
-from library.roles import Role, roles_of
+from library.roles import ROLES, roles_of
 
 # Roles that reach footage, legal orders or the whole audit trail sign in with
-# an authenticator code as well as a password (TOTP, django-otp); so do superusers.
-TWO_FACTOR_ROLES = frozenset(
-    {Role.DIRECTOR, Role.PERSON_IN_CHARGE, Role.SECURITY_GUARD, Role.IT_STAFF, Role.AUDITOR}
-)
+# an authenticator code as well as a password (TOTP, django-otp); so do
+# superusers. Read from the role table.
+TWO_FACTOR_ROLES = frozenset(role for role, rights in ROLES.items() if rights.second_factor)
 NEEDS_CODE = "Your role signs in with an authenticator code too. Enter the 6-digit code."
 
 

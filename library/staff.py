@@ -1,36 +1,132 @@
-"""The door to staff pages: a signed-in user whose role performs the page's operation (CONF-3)."""
+"""The one door to staff pages, and the staff menu built from the pages themselves.
 
-from collections.abc import Callable
+A staff page names what it serves: a library operation (a Purpose the role
+table gives to roles) or a model permission from the role table. The page
+opens to users whose roles meet it; everyone else gets the not-found page
+(CONF-1, CONF-3). The gate still decides and logs every patron read made on
+the page; this only keeps people whose role never does the work off it.
+
+The staff menu lists pages by URL name. Whether a user sees an item is
+decided by resolving the URL and asking the page's own requirement, so a menu
+item and the page it opens cannot disagree.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase, HttpResponseNotAllowed
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
-from library.roles import roles_of
-from privacy.declarations import serves_patron_data
-from privacy.middleware import not_found_response
-from privacy.policy import DataCategory, Purpose, staff_operation_allows
+from library.declarations import not_found_response, serves_patron_data
+from library.roles import Requirement, roles_may, roles_of
+from library.security import second_factor_satisfied
+
+# The attribute a staff page carries: the requirements it opens for (any one
+# suffices; none means any staff role).
+REQUIREMENTS = "staff_page_requirements"
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
-def staff_operation(
-    purpose: Purpose, category: DataCategory
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Declare a staff page that reads `category` for `purpose`; others get the not-found page.
+class AuthenticatedRequest(HttpRequest):
+    """A request that passed staff_page: its user is a real, signed-in user."""
 
-    The gate still decides (and logs) each patron read on the page; this only
-    keeps people whose role never does this work off the page altogether.
+    user: User
+
+
+def staff_page(
+    *requirements: Requirement, hidden: bool = False, methods: Sequence[str] | None = None
+) -> Callable[[View], View]:
+    """Declare a staff page that opens to roles meeting one of `requirements` (any role if none).
+
+    A signed-out visitor is sent to the staff sign-in, and so is a user who has
+    not given the second factor their role needs; anyone else whose roles meet
+    none of the requirements gets the not-found page. A `hidden` page answers
+    signed-out visitors "not found" as well, so not even its existence shows
+    (the auditors' pages). `methods`, when given, are the HTTP methods the page
+    answers once it has opened (405 otherwise); a page that checks its method
+    before anything else wraps this decorator in require_POST instead. The page
+    is declared to the privacy middleware as one that serves patron data.
     """
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: View) -> View:
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            user = request.user
+            if not user.is_authenticated:
+                if hidden:
+                    return not_found_response(request)
                 return redirect_to_login(request.get_full_path())
-            if not staff_operation_allows(roles_of(request.user), category, purpose):
+            if not opens_for(user, requirements):
                 return not_found_response(request)
+            if not second_factor_satisfied(user):
+                return redirect_to_login(request.get_full_path())
+            if methods is not None and request.method not in methods:
+                return HttpResponseNotAllowed(list(methods))
             return view(request, *args, **kwargs)
 
-        return serves_patron_data(guarded)
+        setattr(guarded, REQUIREMENTS, tuple(requirements))
+        return cast(View, serves_patron_data(guarded))
 
     return decorate
+
+
+def opens_for(user: Any, requirements: tuple[Requirement, ...]) -> bool:
+    """Return True if the user holds a staff role meeting one of the requirements (any if none)."""
+    roles = roles_of(user)
+    if not roles:
+        return False
+    return not requirements or any(roles_may(roles, wanted) for wanted in requirements)
+
+
+def requirements_of(view: Any) -> tuple[Requirement, ...] | None:
+    """Return a staff page's requirements, or None if the view is not a staff page."""
+    return getattr(view, REQUIREMENTS, None)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+# The staff menu, desk pages first. Which items a user sees comes from each
+# page's own requirement (see staff_menu), never from a list kept here.
+STAFF_MENU = (
+    MenuItem("Circulation desk", "circulation:desk"),
+    MenuItem("Found items", "circulation:found_list"),
+    MenuItem("Computers", "activity:computers"),
+    MenuItem("Reference", "activity:reference"),
+    MenuItem("Events", "activity:events"),
+    MenuItem("Inquiry desk", "privacy:inquiry_desk"),
+    MenuItem("Consents", "privacy:consent_desk"),
+    MenuItem("Legal orders", "privacy:order_list"),
+    MenuItem("Contracted agents", "privacy:agent_list"),
+    MenuItem("Incidents and footage", "facilities:index"),
+    MenuItem("Audit trail", "audit:index"),
+    MenuItem("Records (admin)", "admin:index"),
+)
+
+
+def staff_menu(user: Any) -> list[MenuItem]:
+    """Return the menu items whose pages open for this user, in menu order."""
+    if not roles_of(user):
+        return []
+    shown = []
+    for item in STAFF_MENU:
+        try:
+            view = resolve(item.url).func
+        except (NoReverseMatch, Resolver404):
+            continue
+        requirements = requirements_of(view)
+        if requirements is not None and opens_for(user, requirements):
+            shown.append(item)
+    return shown

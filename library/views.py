@@ -2,9 +2,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from library.decorators import role_required
-from library.roles import Role, roles_of
-from privacy.declarations import public, serves_patron_data
+from library.declarations import public
+from library.staff import staff_menu, staff_page
 
 
 @public
@@ -20,8 +19,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-@serves_patron_data
-@role_required(*Role)
+@staff_page()
 def staff_home(request: HttpRequest) -> HttpResponse:
-    """List the staff pages this user's roles work in."""
-    return render(request, "library/staff_home.html", {"roles": roles_of(request.user)})
+    """List the staff pages this user's roles open, from the role table."""
+    return render(request, "library/staff_home.html", {"items": staff_menu(request.user)})

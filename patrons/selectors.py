@@ -6,10 +6,11 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from audit.models import AuditEntry
 from circulation.models import Fine, Hold, Item, Loan, ReadingHistoryEntry
 from library.roles import Role
 from patrons.models import Consent, Patron
-from privacy.models import AuditEntry, LegalOrder
+from privacy.models import LegalOrder
 from privacy.policy import DataCategory, Purpose, Requester
 
 ACCESS_PAGE_SIZE = 50

@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit import entries as audit_entries
+from audit.models import AuditEntry
 from circulation.models import ReadingHistoryEntry
 from library.retention import held_patron_ids
 from patrons.models import Patron
-from privacy import audit
-from privacy.models import AuditEntry
 
 HISTORY_DELETE_BATCH = 50_000
 OPT_OUT_REASON = "patron opted out of reading history"
@@ -42,7 +42,7 @@ def _hide_history(*, patron: Patron, entry_ids: list[int] | None, reason: str, a
         entries = entries.filter(pk__in=entry_ids)
     count = entries.update(deleted_at=timezone.now())
     if count:
-        audit.record_summary(
+        audit_entries.record_summary(
             model=ReadingHistoryEntry,
             action=AuditEntry.Action.UPDATE,
             count=count,
@@ -105,7 +105,7 @@ def reading_history_delete(
         return count
 
     # The summaries say how many and why, never whose or which titles (CONF-9).
-    return audit.summarised_batches(
+    return audit_entries.summarised_batches(
         delete_batch,
         batch_size=batch_size,
         model=ReadingHistoryEntry,
@@ -131,7 +131,7 @@ def reading_history_entry_delete(*, patron: Patron, entry_id: int, actor: Any = 
         return
     ReadingHistoryEntry.objects.filter(pk=entry.pk).delete()
     # How many and why, never whose or which title (CONF-9).
-    audit.record_summary(
+    audit_entries.record_summary(
         model=ReadingHistoryEntry,
         action=AuditEntry.Action.DELETE,
         count=1,

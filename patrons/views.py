@@ -18,15 +18,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from circulation import services as circulation
 from circulation.models import Hold, Item, Loan
-from library.decorators import AuthenticatedRequest
+from library.declarations import not_found_response, public, serves_patron_data
 from library.paginators import CappedCountPaginator
 from library.params import positive_id
+from library.staff import AuthenticatedRequest
 from patrons import forms, selectors
 from patrons import services as patron_services
 from patrons.models import Consent, Patron
 from privacy import access, services
-from privacy.declarations import public, serves_patron_data
-from privacy.middleware import not_found_response
 from privacy.policy import PROTECTED_CATEGORIES, DataCategory, Purpose
 from privacy.selectors import ALL_TIME, records_for_release
 

@@ -1,10 +1,11 @@
-"""The gate: the only code that turns a policy decision into patron data (CONF-1).
+"""The patron-data door of the gate: the only code that turns a policy decision into patron data.
 
 Every read of protected patron data, by a page, the admin, an export or a
-command, comes through here. The gate establishes the facts from the database,
-asks the policy engine, writes an audit entry for the read whether it was
-allowed or refused, and on refusal raises `Refused`, which says nothing: the
-middleware answers it exactly as it answers a record that does not exist.
+command, comes through here (CONF-1). This door establishes the facts from the
+database and asks the patron-data rules (privacy.policy.patron); the gate core
+(privacy.gate) writes an audit entry for the read whether it was allowed or
+refused, and on refusal raises `Refused`, which says nothing: the middleware
+answers it exactly as it answers a record that does not exist.
 
 Grants held in django-guardian's tables (legal-order workers, contracted
 agents) are read here with direct queries on the patron permission tables, not
@@ -18,47 +19,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from audit.entries import NO_RECORD
 from library.models import StaffProfile
 from library.roles import Role, roles_of
 from patrons.models import Consent, Patron, PatronUserObjectPermission, ResponsibleAdult
-from privacy import audit
-from privacy.models import AuditEntry, ContractedAgent, LegalOrder
-from privacy.policy import (
-    STAFF_CLAUSE,
-    DataCategory,
-    Decision,
-    Facts,
-    Purpose,
-    Request,
-    Requester,
-    decide,
-    staff_operation_allows,
-)
+from privacy import gate
+from privacy.models import ContractedAgent, LegalOrder
+from privacy.policy import DataCategory, Decision, Purpose, Requester
+from privacy.policy.patron import STAFF_CLAUSE, Facts, Request, decide, staff_operation_allows
 
-NOT_FOUND_MESSAGE = "No matching record was found."
-UNKNOWN_PATRON = "-"
-
-
-class GateInsideTransaction(RuntimeError):
-    """A refusal raised inside a caller's transaction would roll back its own audit entry."""
-
-
-def _inside_caller_transaction() -> bool:
-    # Test cases wrap each test in atomic blocks of their own; those do not count.
-    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
-
-
-class Refused(Exception):
-    """A read the policy does not allow, or of a record that does not exist; the two look alike."""
-
-    def __init__(self, decision: Decision) -> None:
-        super().__init__(NOT_FOUND_MESSAGE)
-        self.decision = decision
+UNKNOWN_PATRON = NO_RECORD
 
 
 @dataclass(frozen=True)
@@ -201,7 +174,7 @@ def _decision_for_unknown(asker: Asker, category: DataCategory, purpose: Purpose
     )
     decision = decide(Request(asker.requester, category, purpose, facts))
     if decision.allowed:
-        return Decision(False, "CONF-1", "no such patron", NOT_FOUND_MESSAGE)
+        return gate.not_found("CONF-1", "no such patron")
     return decision
 
 
@@ -220,7 +193,7 @@ def _branch_code(user: Any) -> str:
     return cached
 
 
-def _entry(
+def _read(
     *,
     actor: Any,
     patron_id: int | None,
@@ -228,8 +201,8 @@ def _entry(
     purpose: Purpose,
     decision: Decision,
     asker: Asker,
-) -> AuditEntry:
-    details: dict[str, Any] = {"requester": asker.requester.value, "basis": decision.basis}
+) -> gate.Read:
+    details: dict[str, Any] = {"requester": asker.requester.value}
     if asker.roles:
         # Kept so the patron can later see which role, at which branch, read
         # their record, without learning the staff member's name.
@@ -242,17 +215,14 @@ def _entry(
     if asker.agent is not None:
         details["agent"] = asker.agent.pk
     details.update(asker.extra)
-    return AuditEntry(
-        content_type=ContentType.objects.get_for_model(Patron),
-        object_pk=str(patron_id) if patron_id is not None else UNKNOWN_PATRON,
-        object_id=patron_id,
-        action=AuditEntry.Action.ACCESS,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+    return gate.Read(
+        decision=decision,
+        model=Patron,
         category=category.value,
         purpose=purpose.value,
-        clause=decision.clause,
-        decision="allowed" if decision.allowed else "refused",
-        additional_data=details,
+        object_pk=str(patron_id) if patron_id is not None else UNKNOWN_PATRON,
+        object_id=patron_id,
+        details=details,
     )
 
 
@@ -273,7 +243,7 @@ def disclose(
             actor=actor, asker=asker, patron=patron, category=category, purpose=purpose, now=now
         )
         decision = decide(Request(asker.requester, category, purpose, facts))
-    entry = _entry(
+    read = _read(
         actor=actor,
         patron_id=patron.pk if patron else None,
         category=category,
@@ -281,13 +251,7 @@ def disclose(
         decision=decision,
         asker=asker,
     )
-    if not decision.allowed and _inside_caller_transaction():
-        # Ask the gate before opening a write transaction: the refusal's entry
-        # must outlive the rollback that the exception causes (CONF-1).
-        raise GateInsideTransaction("Call the gate before transaction.atomic, not inside it.")
-    audit.chain_append_many([entry])
-    if not decision.allowed:
-        raise Refused(decision)
+    gate.settle(actor, [read])
     return decision
 
 
@@ -308,15 +272,19 @@ def advise(*, actor: Any, asker: Asker, category: DataCategory, purpose: Purpose
             ),
         )
     )
-    entry = _entry(
-        actor=actor,
-        patron_id=None,
-        category=category,
-        purpose=purpose,
-        decision=decision,
-        asker=asker,
+    gate.record(
+        actor,
+        [
+            _read(
+                actor=actor,
+                patron_id=None,
+                category=category,
+                purpose=purpose,
+                decision=decision,
+                asker=asker,
+            )
+        ],
     )
-    audit.chain_append_many([entry])
     return decision
 
 
@@ -340,7 +308,7 @@ def read_many(
     """
     asker = asker_for_user(user, patron)
     now = timezone.now()
-    decisions, entries = [], []
+    reads = []
     for category in categories:
         if patron is None:
             decision = _decision_for_unknown(asker, category, purpose)
@@ -349,9 +317,8 @@ def read_many(
                 actor=user, asker=asker, patron=patron, category=category, purpose=purpose, now=now
             )
             decision = decide(Request(asker.requester, category, purpose, facts))
-        decisions.append(decision)
-        entries.append(
-            _entry(
+        reads.append(
+            _read(
                 actor=user,
                 patron_id=patron.pk if patron else None,
                 category=category,
@@ -360,13 +327,7 @@ def read_many(
                 asker=asker,
             )
         )
-    refused = next((decision for decision in decisions if not decision.allowed), None)
-    if refused is not None and _inside_caller_transaction():
-        raise GateInsideTransaction("Call the gate before transaction.atomic, not inside it.")
-    audit.chain_append_many(entries)
-    if refused is not None:
-        raise Refused(refused)
-    return decisions
+    return gate.settle(user, reads)
 
 
 def find_patron(
@@ -407,12 +368,11 @@ def record_list_read(
         )
     asker = asker_for_user(user, None)
     shown = Decision(True, _list_clause(asker, purpose), "listed within the actor's scope", "")
-    withheld = Decision(False, "CONF-1", "outside the actor's scope", NOT_FOUND_MESSAGE)
-    if len(allowed) < len(set(ids)) and _inside_caller_transaction():
-        raise GateInsideTransaction("Call the gate before transaction.atomic, not inside it.")
-    audit.chain_append_many(
+    withheld = gate.not_found("CONF-1", "outside the actor's scope")
+    gate.record(
+        user,
         [
-            _entry(
+            _read(
                 actor=user,
                 patron_id=patron_id,
                 category=category,
@@ -421,7 +381,7 @@ def record_list_read(
                 asker=asker,
             )
             for patron_id in ids
-        ]
+        ],
     )
     return allowed
 

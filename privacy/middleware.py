@@ -4,21 +4,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
-from django.template import loader
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import patch_cache_control
 
-from privacy.access import Refused
-from privacy.declarations import Declaration, declaration_of
-
-
-def not_found_response(request: HttpRequest) -> HttpResponse:
-    """Return the one answer for a missing record and a refused one (CONF-1)."""
-    # No navigation item is marked as the current page: the page must not differ
-    # with the address that was refused.
-    body = loader.render_to_string("404.html", {"nav_current": "none"}, request=request)
-    response = HttpResponseNotFound(body)
-    add_never_cache_headers(response)
-    return response
+from library.declarations import Declaration, declaration_of, not_found_response
+from privacy.gate import Refused
 
 
 class PrivacyMiddleware:

@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from library.roles import Role, roles_of
 from patrons.models import Consent, IdentityCheck, Patron, PatronUserObjectPermission
-from privacy import access, selectors
+from privacy import access, gate, selectors
 from privacy.access import Asker
 from privacy.models import ContractedAgent, Inquiry, LegalOrder, LegalOrderRelease
 from privacy.policy import DataCategory, Decision, Purpose, Requester
@@ -436,7 +436,7 @@ def inquiry_answer(
                 order=legal_order, actor=staff, patron=patron, category=data_category
             )
             shown = patron
-        except access.Refused as refused:
+        except gate.Refused as refused:
             decision = refused.decision
     else:
         try:
@@ -444,7 +444,7 @@ def inquiry_answer(
                 actor=staff, asker=asker, patron=patron, category=data_category, purpose=purpose
             )
             shown = patron
-        except access.Refused as refused:
+        except gate.Refused as refused:
             decision = refused.decision
 
     inquiry = Inquiry.objects.create(

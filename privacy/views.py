@@ -14,24 +14,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from library.decorators import AuthenticatedRequest, role_required
+from library.declarations import not_found_response, serves_patron_data
 from library.params import positive_id
-from library.roles import Role, roles_of
+from library.roles import may
+from library.staff import AuthenticatedRequest, staff_page
 from patrons.models import Consent
-from privacy import access, forms, selectors, services
-from privacy.declarations import serves_patron_data
-from privacy.middleware import not_found_response
+from privacy import access, forms, gate, selectors, services
 from privacy.models import ContractedAgent, LegalOrder
 from privacy.policy import DataCategory, Purpose
 
-DESK_ROLES = (
-    Role.CIRCULATION,
-    Role.REFERENCE,
-    Role.PERSON_IN_CHARGE,
-    Role.SECURITY_GUARD,
-    Role.DIRECTOR,
-)
-REGISTRATION_ROLES = (Role.CIRCULATION, Role.PERSON_IN_CHARGE, Role.DIRECTOR)
+# Contracting agents and assigning them accounts (CONF-7): the director, by the role table.
+AGENTS = "privacy.add_contractedagent"
 UNKNOWN_CARDS = "No patron has these card numbers: {}."
 
 
@@ -45,11 +38,10 @@ def _order_for(request: AuthenticatedRequest, pk: int) -> LegalOrder:
     return get_object_or_404(selectors.legal_orders_for(request.user), pk=pk)
 
 
-@serves_patron_data
-@role_required(*Role)
+@staff_page(Purpose.LEGAL_ORDER, Purpose.ORDER_REVIEW)
 def order_list(request: AuthenticatedRequest) -> HttpResponse:
     """List the orders a user may see; the director also sees the queue awaiting review."""
-    is_director = Role.DIRECTOR in roles_of(request.user)
+    is_director = may(request.user, Purpose.ORDER_REVIEW)
     context = {
         "orders": selectors.legal_orders_for(request.user)[:200],
         "queue": selectors.legal_order_queue() if is_director else [],
@@ -58,8 +50,7 @@ def order_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "privacy/order_list.html", context)
 
 
-@serves_patron_data
-@role_required(Role.DIRECTOR)
+@staff_page(Purpose.ORDER_REVIEW)
 def order_create(request: AuthenticatedRequest) -> HttpResponse:
     form = forms.LegalOrderForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -75,7 +66,7 @@ def order_create(request: AuthenticatedRequest) -> HttpResponse:
                         purpose=Purpose.REGISTRATION,
                     )
                 )
-            except access.Refused:
+            except gate.Refused:
                 unknown.append(number)
         if unknown:
             form.add_error("card_numbers", UNKNOWN_CARDS.format(", ".join(unknown)))
@@ -105,11 +96,10 @@ def order_create(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "privacy/order_form.html", {"form": form})
 
 
-@serves_patron_data
-@role_required(*Role)
+@staff_page(Purpose.LEGAL_ORDER, Purpose.ORDER_REVIEW)
 def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk)
-    is_director, in_force = Role.DIRECTOR in roles_of(request.user), order.is_in_force()
+    is_director, in_force = may(request.user, Purpose.ORDER_REVIEW), order.is_in_force()
     # Staff working an order learn whom it names only while it is in force (CONF-5);
     # the director, who reviews and closes orders, sees the scope throughout.
     named = list(order.patrons.order_by("card_number")) if is_director or in_force else []
@@ -134,9 +124,8 @@ def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return render(request, "privacy/order_detail.html", context)
 
 
-@serves_patron_data
 @require_POST
-@role_required(Role.DIRECTOR)
+@staff_page(Purpose.ORDER_REVIEW)
 def order_decide(request: AuthenticatedRequest, pk: int, action: str) -> HttpResponse:
     order = _order_for(request, pk)
     note = forms.OrderDecisionForm(request.POST)
@@ -164,9 +153,8 @@ def order_decide(request: AuthenticatedRequest, pk: int, action: str) -> HttpRes
     return redirect("privacy:order_detail", pk=order.pk)
 
 
-@serves_patron_data
 @require_POST
-@role_required(Role.DIRECTOR)
+@staff_page(Purpose.ORDER_REVIEW)
 def order_add_worker(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk)
     form = forms.OrderWorkerForm(request.POST)
@@ -180,9 +168,8 @@ def order_add_worker(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("privacy:order_detail", pk=order.pk)
 
 
-@serves_patron_data
 @require_POST
-@role_required(*Role)
+@staff_page(Purpose.LEGAL_ORDER, Purpose.ORDER_REVIEW)
 def order_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     order = _order_for(request, pk)
     form = forms.ReleaseForm(request.POST, order=order)
@@ -206,8 +193,7 @@ def order_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return response
 
 
-@serves_patron_data
-@role_required(Role.DIRECTOR)
+@staff_page(AGENTS)
 def agent_list(request: AuthenticatedRequest) -> HttpResponse:
     form = forms.AgentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -221,8 +207,7 @@ def agent_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "privacy/agent_list.html", {"agents": selectors.agents(), "form": form})
 
 
-@serves_patron_data
-@role_required(Role.DIRECTOR)
+@staff_page(AGENTS)
 def agent_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agent = get_object_or_404(ContractedAgent, pk=pk)
     form = forms.CardForm(request.POST or None)
@@ -234,7 +219,7 @@ def agent_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 category=DataCategory.IDENTITY,
                 purpose=Purpose.REGISTRATION,
             )
-        except access.Refused as refused:
+        except gate.Refused as refused:
             form.add_error("card_number", refused.decision.message)
         else:
             if request.POST.get("action") == "unassign":
@@ -284,8 +269,7 @@ def agent_account(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "privacy/agent_account.html", {"patron": patron, **summary})
 
 
-@serves_patron_data
-@role_required(*REGISTRATION_ROLES)
+@staff_page(Purpose.REGISTRATION)
 def consent_desk(request: AuthenticatedRequest) -> HttpResponse:
     """Look a patron up; record or withdraw consents (CONF-7) after an identity check (CONF-4)."""
     # The patron is carried between steps as a POSTed card number, never in the URL,
@@ -301,7 +285,7 @@ def consent_desk(request: AuthenticatedRequest) -> HttpResponse:
                 category=DataCategory.IDENTITY,
                 purpose=Purpose.REGISTRATION,
             )
-        except access.Refused as refused:
+        except gate.Refused as refused:
             lookup.add_error("card_number", refused.decision.message)
     if patron is not None and "grant" in request.POST and grant.is_valid():
         data = grant.cleaned_data
@@ -341,8 +325,7 @@ def consent_desk(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "privacy/consent_desk.html", context)
 
 
-@serves_patron_data
-@role_required(*DESK_ROLES)
+@staff_page(Purpose.DESK_INQUIRY)
 def inquiry_desk(request: AuthenticatedRequest) -> HttpResponse:
     """Record who asks what at a desk and show the policy's answer, and data only where allowed."""
     form = forms.InquiryForm(request.POST or None)

@@ -126,7 +126,7 @@ def _flush_may_empty_the_audit_table() -> Iterator[None]:
     """
     from django.db.backends.postgresql.operations import DatabaseOperations
 
-    from privacy.audit import AUDIT_TABLE, TRUNCATE_TRIGGER
+    from audit.chain import AUDIT_TABLE, TRUNCATE_TRIGGER
 
     original = DatabaseOperations.sql_flush
 

@@ -5,9 +5,9 @@ import pytest
 
 from activity import services
 from activity.models import ComputerSession, EventSignup, ReferenceConsultation
+from audit.models import AuditEntry
 from library.roles import Role
-from privacy.access import NOT_FOUND_MESSAGE
-from privacy.models import AuditEntry
+from privacy.gate import NOT_FOUND_MESSAGE
 from tests.factories import (
     BranchFactory,
     ComputerSessionFactory,

@@ -1,8 +1,8 @@
 """Shared checks for circulation tests."""
 
+from audit.models import AuditEntry
 from circulation.models import CirculationDay, Fine, Hold, Item, Loan, ReadingHistoryEntry
 from patrons.models import Patron
-from privacy.models import AuditEntry
 
 
 def snapshot():

@@ -6,8 +6,8 @@ import json
 import pytest
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from circulation.models import Fine, Hold
-from privacy.models import AuditEntry
 from tests.factories import FineFactory, HoldFactory, ItemFactory, LoanFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from circulation import services
 from circulation.models import Fine, Hold, Loan
 from library.roles import Role
-from privacy.access import NOT_FOUND_MESSAGE
-from privacy.models import AuditEntry
+from privacy.gate import NOT_FOUND_MESSAGE
 from tests.circulation.helpers import snapshot
 from tests.factories import (
     BranchFactory,

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from circulation.models import Loan
 from circulation.services import day_start, loans_forget_returned
-from privacy.models import AuditEntry
 from tests.factories import FineFactory, LoanFactory
 
 pytestmark = pytest.mark.django_db

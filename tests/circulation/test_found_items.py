@@ -3,10 +3,10 @@
 import pytest
 from django.core import mail
 
+from audit.models import AuditEntry
 from circulation import services
 from circulation.models import FoundItem, Loan
 from library.roles import Role
-from privacy.models import AuditEntry
 from tests.factories import BranchFactory, FoundItemFactory, ItemFactory, LoanFactory, PatronFactory
 
 pytestmark = pytest.mark.django_db

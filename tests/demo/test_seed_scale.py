@@ -4,10 +4,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from audit.chain import verify_chain
+from audit.models import AuditEntry
 from circulation.models import Fine, Loan, ReadingHistoryEntry
 from patrons.models import Patron
-from privacy.audit import verify_chain
-from privacy.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 

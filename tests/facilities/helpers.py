@@ -4,7 +4,7 @@ import datetime
 
 from django.utils import timezone
 
-from privacy.models import AuditEntry
+from audit.models import AuditEntry
 
 
 def local(moment: datetime.datetime) -> str:

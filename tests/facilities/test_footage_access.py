@@ -3,7 +3,7 @@ staff networks when a limit is set; every view and every refusal is in the audit
 
 import pytest
 
-from privacy.models import AuditEntry
+from audit.models import AuditEntry
 from tests.conftest import page_text
 from tests.factories import MP4_BYTES, RecordingFactory
 

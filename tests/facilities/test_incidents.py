@@ -7,12 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
+from audit.models import AuditEntry
 from facilities import services
 from facilities.models import Incident, IncidentPerson, PoliceIdentityRelease
 from library.roles import Role
 from privacy import access
-from privacy.access import NOT_FOUND_MESSAGE, Asker, Refused
-from privacy.models import AuditEntry
+from privacy.access import Asker
+from privacy.gate import NOT_FOUND_MESSAGE, Refused
 from privacy.policy import DataCategory, Purpose, Requester
 from tests.conftest import page_text
 from tests.factories import BranchFactory, IncidentFactory, IncidentPersonFactory, PatronFactory

@@ -13,7 +13,7 @@ from django.utils.html import escape
 from facilities import services
 from facilities.models import FootageRelease, OutsideRequest, RecordingHold
 from library.roles import Role
-from privacy.access import Refused
+from privacy.gate import Refused
 from tests.facilities.helpers import footage_entries, local
 from tests.factories import (
     BranchFactory,

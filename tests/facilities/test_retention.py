@@ -8,10 +8,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from facilities import retention, services
 from facilities.models import FootageRelease, Recording, RecordingHold, Still
 from library.roles import Role
-from privacy.models import AuditEntry
 from tests.factories import (
     BanFactory,
     CameraFactory,

@@ -11,10 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
+from audit.models import AuditEntry
 from facilities.models import RecordingHold, Still
 from facilities.services import STILL_BAN_OTHER_INCIDENT, STILL_OUTSIDE_RECORDING
 from library.roles import Role
-from privacy.models import AuditEntry
 from tests.factories import (
     PNG_BYTES,
     BanFactory,

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from privacy.models import AuditEntry
+from audit.models import AuditEntry
 from tests.factories import PatronFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-from library.checks import privacy_settings_check
+from privacy.checks import privacy_settings_check
 
 
 def test_settings_as_shipped_pass_the_privacy_checks():
@@ -10,9 +10,9 @@ def test_guardian_backend_before_model_backend_is_an_error(settings):
         "guardian.backends.ObjectPermissionBackend",
         "django.contrib.auth.backends.ModelBackend",
     ]
-    assert [error.id for error in privacy_settings_check(None)] == ["library.E001"]
+    assert [error.id for error in privacy_settings_check(None)] == ["privacy.E001"]
 
 
 def test_an_anonymous_guardian_user_is_an_error(settings):
     settings.ANONYMOUS_USER_NAME = "AnonymousUser"
-    assert [error.id for error in privacy_settings_check(None)] == ["library.E002"]
+    assert [error.id for error in privacy_settings_check(None)] == ["privacy.E002"]

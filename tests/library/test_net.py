@@ -43,7 +43,7 @@ def test_junk_addresses_become_none(settings, junk):
 def test_audit_entries_record_the_connection_address_not_a_forged_header(
     client, db, desk, settings
 ):
-    from privacy.models import AuditEntry
+    from audit.models import AuditEntry
     from tests.factories import PatronFactory
 
     settings.TRUSTED_PROXY_COUNT = 0

@@ -8,9 +8,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from activity.models import ComputerSession, EventSignup, ReferenceConsultation
+from audit.models import AuditEntry
 from circulation.models import Fine, FoundItem, Hold, ReadingHistoryEntry
 from library import retention
-from privacy.models import AuditEntry
 from tests.factories import (
     ComputerSessionFactory,
     EventFactory,

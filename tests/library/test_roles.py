@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
-from library.roles import ROLE_PERMISSIONS, Role
+from library.roles import ROLES, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ def _perms(role):
 
 def test_migrate_leaves_one_group_per_role_with_its_permissions():
     for role in Role:
-        assert _perms(role) == set(ROLE_PERMISSIONS[role])
+        assert _perms(role) == set(ROLES[role].permissions)
 
 
 def test_sync_roles_removes_permissions_granted_by_hand_and_is_idempotent():
@@ -30,10 +30,10 @@ def test_sync_roles_removes_permissions_granted_by_hand_and_is_idempotent():
 
 
 def test_every_listed_permission_exists():
-    for role, permissions in ROLE_PERMISSIONS.items():
-        assert len(_perms(role)) == len(set(permissions)), role
+    for role, rights in ROLES.items():
+        assert len(_perms(role)) == len(rights.permissions), role
 
 
 def test_only_auditors_may_view_the_audit_trail_model():
-    holders = [role for role in Role if "privacy.view_auditentry" in ROLE_PERMISSIONS[role]]
+    holders = [role for role in Role if "audit.view_auditentry" in ROLES[role].permissions]
     assert holders == [Role.AUDITOR]

@@ -12,8 +12,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config import urls as project_urls
+from library.declarations import serves_patron_data
 from library.roles import Role
-from privacy.declarations import serves_patron_data
 from tests.factories import PatronFactory
 
 pytestmark = pytest.mark.django_db

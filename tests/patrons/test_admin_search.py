@@ -2,8 +2,8 @@
 
 import pytest
 
+from audit.models import AuditEntry
 from library.paginators import CappedCountPaginator
-from privacy.models import AuditEntry
 from tests.conftest import page_text
 from tests.factories import PatronFactory
 

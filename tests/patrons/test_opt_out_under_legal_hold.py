@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from audit.models import AuditEntry
 from circulation.models import ReadingHistoryEntry
 from patrons.models import Patron
 from patrons.selectors import reading_history
@@ -17,7 +18,7 @@ from patrons.services import (
     patron_reading_history_opt_out,
     reading_history_entry_delete,
 )
-from privacy.models import AuditEntry, LegalOrder
+from privacy.models import LegalOrder
 from tests.factories import LegalOrderFactory, ReadingHistoryEntryFactory
 
 pytestmark = pytest.mark.django_db

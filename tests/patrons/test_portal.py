@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from library.models import StaffProfile
 from privacy import access
-from privacy.models import AuditEntry
 from privacy.policy import DataCategory, Purpose
 from tests.conftest import page_text
 from tests.factories import BranchFactory, ConsentFactory, LegalOrderFactory, LoanFactory, years_ago

@@ -6,10 +6,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from circulation import services
 from circulation.models import Hold, Item, Loan
 from patrons import views
-from privacy.models import AuditEntry
 from tests.conftest import page_text
 from tests.factories import (
     BranchFactory,

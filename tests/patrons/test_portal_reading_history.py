@@ -10,11 +10,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from circulation.models import ReadingHistoryEntry
 from library.roles import Role
 from patrons import views
 from patrons.services import CLEAR_REASON, ENTRY_DELETE_REASON, OPT_OUT_REASON
-from privacy.models import AuditEntry, LegalOrder
+from privacy.models import LegalOrder
 from tests.conftest import page_text
 from tests.factories import (
     ContractedAgentFactory,

@@ -2,9 +2,9 @@
 
 import pytest
 
+from audit.models import AuditEntry
 from circulation.models import ReadingHistoryEntry
 from patrons import services
-from privacy.models import AuditEntry
 from tests.factories import PatronFactory, ReadingHistoryEntryFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,12 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from audit.models import AuditEntry
 from library.roles import Role
 from patrons.models import Patron
-from privacy import access
-from privacy.access import Asker, Refused
-from privacy.models import AuditEntry
+from privacy import access, gate
+from privacy.access import Asker
+from privacy.gate import Refused
 from privacy.policy import DataCategory, Purpose, Requester
 from tests.factories import (
     ConsentFactory,
@@ -53,7 +54,7 @@ def test_account_holder_reads_own_record_and_the_read_is_logged(alice):
 def test_another_patron_is_refused_and_the_refusal_is_logged(alice, bob):
     with pytest.raises(Refused) as refused:
         access.read(bob.user, alice, C.IDENTITY, P.SELF_SERVICE)
-    assert str(refused.value) == access.NOT_FOUND_MESSAGE
+    assert str(refused.value) == gate.NOT_FOUND_MESSAGE
     entry = last_access()
     assert (entry.actor_id, entry.object_id, entry.decision) == (bob.user.pk, alice.pk, "refused")
 
@@ -219,7 +220,7 @@ def test_list_reads_are_logged_one_entry_per_patron_in_one_chain(desk):
     entries = list(AuditEntry.objects.order_by("seq")[before:])
     assert [e.object_id for e in entries] == [p.pk for p in patrons]
     assert all(e.decision == "allowed" and e.clause == "CONF-3" for e in entries)
-    from privacy.audit import verify_chain
+    from audit.chain import verify_chain
 
     assert verify_chain().intact
 

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import User
 
+from audit.models import AuditEntry
 from library.roles import Role
-from privacy.models import AuditEntry
 from tests.conftest import page_text
 from tests.factories import FineFactory, PatronFactory
 

@@ -7,10 +7,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from library.roles import Role
 from patrons.models import Consent, IdentityCheck
 from privacy import services
-from privacy.models import AuditEntry, ContractedAgent
+from privacy.models import ContractedAgent
 from tests.conftest import page_text
 from tests.factories import ContractedAgentFactory, LoanFactory
 

@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
-from privacy.models import AuditEntry, Inquiry
+from audit.models import AuditEntry
+from privacy.models import Inquiry
 from tests.factories import ConsentFactory, LegalOrderFactory, LoanFactory, years_ago
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from library.roles import Role
 from patrons.models import PatronUserObjectPermission
-from privacy import access, services
-from privacy.access import Asker, GateInsideTransaction
-from privacy.models import AuditEntry, LegalOrder, LegalOrderRelease
+from privacy import access, gate, services
+from privacy.access import Asker
+from privacy.gate import GateInsideTransaction
+from privacy.models import LegalOrder, LegalOrderRelease
 from privacy.policy import DataCategory, Purpose, Requester
 from tests.conftest import page_text
 from tests.factories import LegalOrderFactory, LoanFactory
@@ -141,7 +143,7 @@ def test_an_order_past_its_expiry_releases_nothing_though_still_marked_valid(
     )
     assert response.status_code in (302, 404)
     assert not LegalOrderRelease.objects.exists()
-    with pytest.raises(access.Refused):
+    with pytest.raises(gate.Refused):
         services.legal_order_release(
             order=order, actor=director, patron=alice, category=DataCategory.CIRCULATION
         )

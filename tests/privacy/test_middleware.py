@@ -6,7 +6,7 @@ from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, path
 
 from config import urls as project_urls
-from privacy.declarations import Declaration, declaration_of
+from library.declarations import Declaration, declaration_of
 
 pytestmark = pytest.mark.django_db
 

@@ -34,9 +34,9 @@ from django.test import Client
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from audit.models import AuditEntry
 from library.security import TWO_FACTOR_ROLES
 from privacy import services
-from privacy.models import AuditEntry
 from tests.conftest import StaffClient, page_text
 from tests.factories import LegalOrderFactory, ReadingHistoryEntryFactory, StillFactory
 from tests.security.conftest import outcome, send
@@ -381,18 +381,18 @@ admin:circulation_fine_change
 staff/admin/circulation/fine/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 # The audit trail: read-only, for auditors alone, not even a superuser.
-admin:privacy_auditentry_changelist
+admin:audit_auditentry_changelist
   *       in    in    in    in   403   403   403   403   403   403   200    in   403
-admin:privacy_auditentry_add
+admin:audit_auditentry_add
   *       in    in    in    in   403   403   403   403   403   403   403    in   403
-admin:privacy_auditentry_history
+admin:audit_auditentry_history
   *       in    in    in    in   403   403   403   403   403   403   200    in   403
-admin:privacy_auditentry_delete
+admin:audit_auditentry_delete
   *       in    in    in    in   403   403   403   403   403   403   403    in   403
-admin:privacy_auditentry_change
+admin:audit_auditentry_change
   GET     in    in    in    in   403   403   403   403   403   403   200    in   403
   POST    in    in    in    in   403   403   403   403   403   403   403    in   403
-staff/admin/privacy/auditentry/<path:object_id>/
+staff/admin/audit/auditentry/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 # Cameras: persons in charge and IT register them (CAM-1, CAM-2).
 admin:facilities_camera_changelist
@@ -481,7 +481,8 @@ agent:account
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
 facilities:index
   *       in   404   404   404   200   200   200   200   200   200   200   404   404
-# Incidents and bans: persons in charge, guards and the director (CONF-10).
+# Incidents and bans: persons in charge, guards and the director (CONF-10). As on every
+# staff page, a wrong method is refused before anything else, signed in or not.
 facilities:incident_list
   *       in   404   404   404   404   404   200   200   404   200   404   404   404
 facilities:incident_create
@@ -489,17 +490,17 @@ facilities:incident_create
 facilities:incident_detail
   *       in   404   404   404   404   404   200   200   404   200   404   404   404
 facilities:incident_person_add
-  GET     in   405   405   405   405   405   405   405   405   405   405   405   405
+  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   404   404   200   200   404   200   404   404   404
 facilities:incident_police
-  GET     in   405   405   405   405   405   405   405   405   405   405   405   405
+  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   404   404   200   200   404   200   404   404   404
 facilities:ban_create
   *       in   404   404   404   404   404   200   200   404   200   404   404   404
 facilities:ban_list
   *       in   404   404   404   404   404   200   200   404   200   404   404   404
 facilities:ban_end
-  GET     in   405   405   405   405   405   405   405   405   405   405   405   405
+  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   404   404   302   302   404   302   404   404   404
 # Registering a camera (POST) needs a role that adds cameras (CAM-1).
 facilities:camera_list
@@ -514,7 +515,7 @@ facilities:recording_detail
 facilities:recording_file
   *       in   404   404   404   404   404   200   200   200   404   404   404   404
 facilities:recording_hold
-  GET     in   405   405   405   405   405   405   405   405   405   405   405   405
+  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   404   404   302   302   404   404   404   404   404
 facilities:still_create
   *       in   404   404   404   404   404   200   200   404   404   404   404   404
@@ -901,7 +902,7 @@ SECOND_FACTOR_KINDS = sorted(KIND_OF_ROLE[role] for role in TWO_FACTOR_ROLES)
 
 
 def _public(route: Route) -> bool:
-    from privacy.declarations import Declaration, declaration_of
+    from library.declarations import Declaration, declaration_of
 
     return declaration_of(route.callback) is Declaration.PUBLIC
 

@@ -18,14 +18,15 @@ from django.core.management import CommandError, call_command, get_commands
 from hypothesis import given
 from hypothesis import strategies as st
 
-from privacy.models import AuditEntry
-from tests.library.test_settings import ROOT
+from audit.models import AuditEntry
+from tests.config.test_settings import ROOT
+from tests.project import project_app_labels
 from tests.security.hostile import BAD_INPUT, DATES, NUMBERS, SCALAR, changed_tables, snapshot
 from tests.security.world import isolated
 
 pytestmark = pytest.mark.django_db
 
-APPS = {"library", "patrons", "circulation", "activity", "privacy", "facilities"}
+APPS = project_app_labels()
 OURS = {name for name, app in get_commands().items() if app in APPS}
 TOKEN = st.one_of(SCALAR, st.sampled_from(["--", "-", "--unknown", "--batch-size", "--kind"]))
 # A positional argument or an unknown option: never a valid call of a command
@@ -165,7 +166,7 @@ def test_from_a_shell_a_bad_argument_exits_non_zero_with_one_error_line(argument
 
 @pytest.mark.parametrize("folder", ["x" * 5000, "a\x00b"])
 def test_an_archive_folder_no_file_system_can_hold_is_refused_in_one_line(world, folder):
-    from privacy.audit_services import ARCHIVE_NO_DIRECTORY
+    from audit.services import ARCHIVE_NO_DIRECTORY
 
     with pytest.raises(CommandError) as error:
         call_command("archive_audit", "--before", "2020-01-01", "--to", folder)

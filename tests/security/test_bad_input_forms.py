@@ -864,7 +864,7 @@ def test_a_consent_to_withdraw_named_by_anything_but_an_id_is_ignored(world):
 )
 @pytest.mark.parametrize("page", ["/audit/entries/", "/audit/refused/", "/audit/legal-orders/"])
 def test_a_period_beyond_the_calendar_is_a_400_with_a_message(world, page, params):
-    from privacy.audit_forms import DATE_OUT_OF_RANGE
+    from auditors.forms import DATE_OUT_OF_RANGE
 
     with isolated():
         response = world.client("aud").get(page, params)

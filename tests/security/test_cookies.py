@@ -13,7 +13,7 @@ import sys
 import pytest
 from django.test import Client, override_settings
 
-from tests.library.test_settings import PRODUCTION_ENV, ROOT
+from tests.config.test_settings import PRODUCTION_ENV, ROOT
 
 pytestmark = pytest.mark.django_db
 

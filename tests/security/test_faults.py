@@ -20,18 +20,19 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from audit import chain, entries
+from audit.models import AuditEntry
 from circulation import services as circulation
 from circulation.models import Fine, Hold, Loan, ReadingHistoryEntry
-from facilities import access as footage_gate
 from facilities import services as facilities
 from facilities.models import FootageRelease
 from library import retention
 from library.roles import Role
 from patrons import services as patrons
 from patrons.models import Patron, PatronUserObjectPermission
-from privacy import access, audit
+from privacy import access
 from privacy import services as privacy
-from privacy.models import AuditEntry, LegalOrder, LegalOrderRelease
+from privacy.models import LegalOrder, LegalOrderRelease
 from privacy.policy import DataCategory, Purpose
 from tests.factories import (
     BranchFactory,
@@ -65,13 +66,13 @@ class State:
     def __init__(self) -> None:
         self.rows = snapshot()
         self.entries = AuditEntry.objects.count()
-        self.head = audit.chain_head()
+        self.head = chain.chain_head()
 
     def assert_unchanged(self) -> None:
         now = State()
         assert changed_tables(self.rows, now.rows) == []
         assert (now.entries, now.head) == (self.entries, self.head)
-        assert audit.verify_chain().intact
+        assert chain.verify_chain().intact
 
 
 @pytest.fixture
@@ -239,7 +240,7 @@ def test_a_release_of_records_failing_to_be_recorded_releases_nothing(director, 
     assert [(e.decision, e.purpose, e.clause, e.object_id) for e in logged] == [
         ("allowed", "legal_order", "CONF-5", alice.pk)
     ]
-    assert audit.verify_chain().intact
+    assert chain.verify_chain().intact
 
 
 def test_a_footage_release_failing_at_its_audit_entry_leaves_everything_as_before(
@@ -249,14 +250,13 @@ def test_a_footage_release_failing_at_its_audit_entry_leaves_everything_as_befor
     recording = RecordingFactory()
     incident = IncidentFactory(branch=recording.camera.branch)
     before = State()
-    made = footage_gate._entry
+    made = chain.chain_append_many
 
-    def entry_that_fails(**kwargs: Any) -> AuditEntry:
-        entry = made(**kwargs)
-        entry.save = database_error  # type: ignore[method-assign]
-        return entry
+    def append_that_fails(entries: list[AuditEntry], **kwargs: Any) -> None:
+        database_error()
 
-    monkeypatch.setattr(footage_gate, "_entry", entry_that_fails)
+    # The gate core writes the release's entry through the chain; make that write fail.
+    monkeypatch.setattr(chain, "chain_append_many", append_that_fails)
     with pytest.raises(DatabaseError):
         facilities.footage_release(
             actor=director,
@@ -268,7 +268,7 @@ def test_a_footage_release_failing_at_its_audit_entry_leaves_everything_as_befor
         )
     before.assert_unchanged()
     assert not FootageRelease.objects.exists()
-    monkeypatch.setattr(footage_gate, "_entry", made)
+    monkeypatch.setattr(chain, "chain_append_many", made)
     facilities.footage_release(
         actor=director,
         recipient_kind="police",
@@ -310,12 +310,12 @@ def test_a_purge_batch_failing_at_its_summary_keeps_its_rows_and_a_rerun_finishe
         ComputerSessionFactory(branch=branch, started_at=old, ended_at=old)
     purger = next(p for p in retention.purgers() if p.kind == "computer sessions")
     model = purger.model
-    monkeypatch.setattr(audit, "record_summary", _failing_on_call(2, audit.record_summary))
+    monkeypatch.setattr(entries, "record_summary", _failing_on_call(2, entries.record_summary))
     with pytest.raises(DatabaseError):
         retention.purge(purger, now=timezone.now(), batch_size=2)
     # The first batch is done and summarised; the failing one lost nothing.
     assert model.objects.count() == 3 and _summaries(purger.reason) == [2]
-    assert audit.verify_chain().intact
+    assert chain.verify_chain().intact
     monkeypatch.undo()
     assert retention.purge(purger, now=timezone.now(), batch_size=2) == 3
     assert not model.objects.exists() and _summaries(purger.reason) == [2, 2, 1]
@@ -327,7 +327,7 @@ def test_an_opt_out_batch_failing_keeps_its_rows_and_the_purge_finishes_the_work
     reader = PatronFactory(keeps_reading_history=True)
     for _ in range(5):
         ReadingHistoryEntryFactory(patron=reader)
-    monkeypatch.setattr(audit, "record_summary", _failing_on_call(2, audit.record_summary))
+    monkeypatch.setattr(entries, "record_summary", _failing_on_call(2, entries.record_summary))
     with pytest.raises(DatabaseError):
         patrons.patron_reading_history_opt_out(patron=reader, batch_size=2)
     reader.refresh_from_db()
@@ -338,7 +338,7 @@ def test_an_opt_out_batch_failing_keeps_its_rows_and_the_purge_finishes_the_work
     purger = next(p for p in retention.purgers() if p.model is ReadingHistoryEntry)
     retention.purge(purger, now=timezone.now())
     assert not ReadingHistoryEntry.objects.filter(patron=reader).exists()
-    assert audit.verify_chain().intact
+    assert chain.verify_chain().intact
 
 
 # The audit trail itself.
@@ -367,20 +367,20 @@ def test_an_append_of_many_entries_failing_after_the_first_leaves_the_trail_as_b
     listed = [PatronFactory() for _ in range(3)]
     access.read(desk, listed[0], DataCategory.IDENTITY, Purpose.REGISTRATION)
     before = State()
-    real = audit._insert_into
+    real = chain._insert_into
 
     def first_then_fail(entries, using, table, **options):  # type: ignore[no-untyped-def]
         real(entries[:1], using, table, **options)
         database_error()
 
-    monkeypatch.setattr(audit, "_insert_into", first_then_fail)
+    monkeypatch.setattr(chain, "_insert_into", first_then_fail)
     with pytest.raises(DatabaseError):
         access.record_list_read(
             desk, [p.pk for p in listed], DataCategory.IDENTITY, Purpose.REGISTRATION
         )
     before.assert_unchanged()
     monkeypatch.undo()
-    audit.chain_append_many(_entries(listed))
+    chain.chain_append_many(_entries(listed))
     seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # no gap where the failure was
-    assert audit.verify_chain().intact
+    assert chain.verify_chain().intact

@@ -24,11 +24,11 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import assign_perm
 
+from audit.models import AuditEntry
 from circulation.models import Item
 from facilities.models import RecordingHold
 from library.models import StaffProfile
 from library.roles import Role
-from privacy.models import AuditEntry
 from tests.conftest import StaffClient
 from tests.factories import (
     BanFactory,
@@ -260,7 +260,7 @@ def build_world() -> World:
             "circulation.loan": loan,
             "circulation.hold": hold,
             "circulation.fine": fine,
-            "privacy.auditentry": entry,
+            "audit.auditentry": entry,
             "facilities.camera": camera,
             "facilities.footageorderscope": scope,
             "facilities.recordinghold": recording_hold,

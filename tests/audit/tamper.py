@@ -1,0 +1,87 @@
+"""What someone with database access could do to the audit table, for tests of the verifier.
+
+Raw SQL, as a person at a database shell would write it. On PostgreSQL the
+append-only triggers are switched off first, as such a person would have to;
+the test's transaction rolls that back with everything else.
+"""
+
+from contextlib import contextmanager
+
+from django.db import connection
+
+from audit.chain import HASHED_FIELDS, entry_hash
+from audit.models import AuditEntry
+
+
+@contextmanager
+def triggers_off():
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        with connection.cursor() as cursor:
+            # ALTER TABLE waits for no deferred foreign-key checks: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE privacy_auditentry DISABLE TRIGGER USER")
+    try:
+        yield
+    finally:
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("ALTER TABLE privacy_auditentry ENABLE TRIGGER USER")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def sql(statement, params=()):
+    with triggers_off(), connection.cursor() as cursor:
+        cursor.execute(statement, params)
+
+
+def alter(seq, **fields):
+    assignments = ", ".join(f"{name} = %s" for name in fields)
+    statement = f"UPDATE privacy_auditentry SET {assignments} WHERE seq = %s"  # noqa: S608
+    sql(statement, [*fields.values(), seq])
+
+
+def alter_and_rehash(seq, **fields):
+    """Change an entry and give it the hash its new contents would have."""
+    alter(seq, **fields)
+    entry = AuditEntry.objects.get(seq=seq)
+    alter(seq, entry_hash=entry_hash(entry))
+
+
+def remove(*seqs):
+    for seq in seqs:
+        sql("DELETE FROM privacy_auditentry WHERE seq = %s", [seq])
+
+
+def shift(from_seq, by):
+    """Renumber every entry from from_seq on by `by` (in two steps, past the unique index)."""
+    sql("UPDATE privacy_auditentry SET seq = -(seq + %s) WHERE seq >= %s", [by, from_seq])
+    sql("UPDATE privacy_auditentry SET seq = -seq WHERE seq < 0")
+
+
+def swap(first, second):
+    sql("UPDATE privacy_auditentry SET seq = -1 WHERE seq = %s", [first])
+    sql("UPDATE privacy_auditentry SET seq = %s WHERE seq = %s", [first, second])
+    sql("UPDATE privacy_auditentry SET seq = %s WHERE seq = -1", [second])
+
+
+def insert_forged(seq, prev_hash, like):
+    """Insert an entry at seq that links correctly to prev_hash, as a careful forger would."""
+    forged = AuditEntry(
+        **{
+            name: getattr(like, name)
+            for name in HASHED_FIELDS
+            if name not in {"seq", "prev_hash", "content_type_id", "actor_id"}
+        },
+        content_type_id=like.content_type_id,
+        actor_id=like.actor_id,
+        seq=seq,
+        prev_hash=prev_hash,
+    )
+    forged.object_repr = "patron #999999"
+    forged.entry_hash = entry_hash(forged)
+    with triggers_off():
+        # bulk_create inserts without save(), so without the chain's own append.
+        AuditEntry.objects.bulk_create([forged])
+    return forged
