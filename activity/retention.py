@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 
 from activity.models import ComputerSession, EventSignup, ReferenceConsultation
-from library.retention import Purger, register, retention_cutoff
+from privacy.retention import Purger, register, retention_cutoff
 
 
 def _sessions(now: datetime.datetime) -> QuerySet[ComputerSession]:

@@ -17,10 +17,10 @@ from django.utils import timezone
 from activity.models import ComputerSession
 from benchmarks.common import Result
 from circulation.models import Item, Loan, ReadingHistoryEntry
+from circulation.reading_history import patron_reading_history_opt_out
 from circulation.services import loans_forget_returned
-from library import retention
 from patrons.models import Patron
-from patrons.services import patron_reading_history_opt_out
+from privacy import retention
 
 TARGET = 1.5
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 from benchmarks.common import Result, alternate, median, ms, percentile
 from config import urls as project_urls
 from library.declarations import public
-from patrons import selectors
 from patrons.models import Patron
+from portal import selectors
 
 TARGET = 1.25
 

@@ -7,8 +7,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from circulation import services
-from circulation.models import Fine, FoundItem, Hold, ReadingHistoryEntry
-from library.retention import Purger, register, retention_cutoff, retention_period
+from circulation.models import Fine, FoundItem, Hold, Loan, ReadingHistoryEntry
+from privacy.retention import Purger, register, retention_cutoff, retention_period
 
 
 def _settled_fines(now: datetime.datetime) -> QuerySet[Fine]:
@@ -38,6 +38,20 @@ def _deleted_history(now: datetime.datetime) -> QuerySet[ReadingHistoryEntry]:
     return ReadingHistoryEntry.objects.filter(deleted_at__isnull=False)
 
 
+# The safety net for CONF-9, first: returned loans that no path forgot (an
+# interrupted run, a fine settled by hand). The sweep's batches are larger: each
+# is one UPDATE over a small partial index.
+register(
+    Purger(
+        kind="returned loans forgotten",
+        model=Loan,
+        expired=lambda now: services.loans_still_linked(),
+        reason="returned loans forgotten",
+        clause="CONF-9",
+        patron_path=None,
+        sweep=lambda batch_size: services.loans_forget_returned(batch_size=batch_size * 10),
+    )
+)
 register(
     Purger(
         kind="settled fines",

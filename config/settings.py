@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "activity",
     "privacy",
     "facilities",
+    "portal",
     "auditors",
     "demo",
 ]
@@ -247,7 +248,7 @@ FOOTAGE_RETENTION_DAYS = env_int("FOOTAGE_RETENTION_DAYS", 30, minimum=1)
 CIRCULATION_FINE_LIMIT_CENTS = env_int("CIRCULATION_FINE_LIMIT_CENTS", 1000)
 CIRCULATION_HOLD_PICKUP_DAYS = env_int("CIRCULATION_HOLD_PICKUP_DAYS", 7, minimum=1)
 # Retention in days per kind of record; `manage.py purge_expired` deletes what
-# is older (library.retention). Records of patrons under a legal hold are kept.
+# is older (privacy.retention). Records of patrons under a legal hold are kept.
 LIBRARY_RETENTION_DAYS = {
     "computer_sessions": env_int("RETENTION_COMPUTER_SESSIONS_DAYS", 1),
     "reference_consultations": env_int("RETENTION_REFERENCE_DAYS", 30),

@@ -7,7 +7,7 @@ from privacy.urls import agent_urlpatterns
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("portal/", include("patrons.urls")),
+    path("portal/", include("portal.urls")),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/admin/", admin.site.urls),
     path("staff/privacy/", include("privacy.urls")),

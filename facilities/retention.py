@@ -14,8 +14,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from facilities.models import FootageOrderScope, Recording, RecordingHold
-from library.retention import Purger, purge, register
 from privacy.models import LegalOrder
+from privacy.retention import Purger, purge, register
 
 DEFAULT_BATCH_SIZE = 500
 

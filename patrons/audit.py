@@ -3,7 +3,7 @@ of identity fields (CONF-6)."""
 
 from auditlog.registry import auditlog
 
-from patrons.models import Consent, IdentityCheck, Patron, ResponsibleAdult
+from patrons.models import Patron, ResponsibleAdult
 
 PATRON_IDENTITY_FIELDS = [
     "card_number",
@@ -19,5 +19,3 @@ PATRON_IDENTITY_FIELDS = [
 
 auditlog.register(Patron, mask_fields=PATRON_IDENTITY_FIELDS)
 auditlog.register(ResponsibleAdult, mask_fields=["adult_name"])
-auditlog.register(IdentityCheck)
-auditlog.register(Consent)

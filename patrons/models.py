@@ -1,4 +1,4 @@
-"""Patrons, the adults responsible for minors, identity checks and consents."""
+"""Patrons, the adults responsible for minors, and the per-patron grant tables."""
 
 import datetime
 
@@ -7,8 +7,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
-
-from privacy.policy import DataCategory
 
 
 def majority_date(date_of_birth: datetime.date, age_of_majority: int) -> datetime.date:
@@ -176,94 +174,3 @@ class ResponsibleAdult(models.Model):
     @property
     def display_name(self) -> str:
         return self.adult.full_name if self.adult_id and self.adult else self.adult_name
-
-
-class IdentityCheck(models.Model):
-    """A record that staff saw someone's identification (CONF-4); never the document's number."""
-
-    class Document(models.TextChoices):
-        DRIVERS_LICENCE = "drivers_licence", "Driver's licence"
-        STATE_ID = "state_id", "State ID card"
-        PASSPORT = "passport", "Passport"
-        LIBRARY_CARD = "library_card", "Library card with photo"
-        MILITARY_ID = "military_id", "Military ID"
-        OTHER = "other", "Other photo ID"
-
-    patron = models.ForeignKey(
-        Patron,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="identity_checks",
-        help_text="The patron who showed identification.",
-    )
-    responsible_adult = models.ForeignKey(
-        ResponsibleAdult,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="identity_checks",
-        help_text="A listed adult who is not a patron and showed identification.",
-    )
-    document_kind = models.CharField(max_length=20, choices=Document.choices)
-    checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    checked_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [models.Index(fields=["patron", "-checked_at"], name="idcheck_patron_idx")]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(patron__isnull=False) & Q(responsible_adult__isnull=True))
-                | (Q(patron__isnull=True) & Q(responsible_adult__isnull=False)),
-                name="identity_check_has_one_subject",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_document_kind_display()} checked at {self.checked_at:%Y-%m-%d %H:%M}"
-
-
-class Consent(models.Model):
-    """A patron's consent to one recipient receiving one category of data (CONF-7)."""
-
-    patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="consents")
-    recipient = models.CharField(max_length=200)
-    category = models.CharField(max_length=20, choices=DataCategory.choices)
-    purpose = models.CharField(max_length=255)
-    granted_at = models.DateTimeField(default=timezone.now)
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    identity_check = models.ForeignKey(
-        IdentityCheck,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text="The identity check behind a consent recorded by staff at a desk.",
-    )
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["patron", "recipient", "category"],
-                condition=Q(withdrawn_at__isnull=True),
-                name="consent_one_active_per_recipient_category",
-            ),
-            models.CheckConstraint(
-                condition=Q(withdrawn_at__isnull=True)
-                | Q(withdrawn_at__gte=models.F("granted_at")),
-                name="consent_withdrawn_after_granted",
-            ),
-            models.CheckConstraint(condition=~Q(recipient=""), name="consent_recipient_set"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Consent to {self.recipient} ({self.get_category_display()})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.withdrawn_at is None

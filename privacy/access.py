@@ -13,10 +13,12 @@ through guardian's checker, because the checker lets superusers through and a
 superuser gets no bypass of the privacy rules.
 """
 
+from __future__ import annotations
+
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -25,9 +27,12 @@ from django.utils import timezone
 from audit.entries import NO_RECORD
 from library.models import StaffProfile
 from library.roles import Role, roles_of
-from patrons.models import Consent, Patron, PatronUserObjectPermission, ResponsibleAdult
 from privacy import gate
-from privacy.models import ContractedAgent, LegalOrder
+from privacy.models import Consent, ContractedAgent, LegalOrder
+from privacy.subjects import patron_grants, patron_model
+
+if TYPE_CHECKING:
+    from patrons.models import Patron, ResponsibleAdult
 from privacy.policy import DataCategory, Decision, Purpose, Requester
 from privacy.policy.patron import STAFF_CLAUSE, Facts, Request, decide, staff_operation_allows
 
@@ -81,7 +86,7 @@ def asker_for_user(user: Any, subject: Patron | None) -> Asker:
         return Asker(Requester.CONTRACTED_AGENT, agent=agent)
     if own_id is None:
         return Asker(Requester.THIRD_PARTY)
-    own = Patron(pk=own_id)  # only its id is needed to decide
+    own = patron_model()(pk=own_id)  # only its id is needed to decide
     if subject is not None and own_id == subject.pk:
         return Asker(Requester.ACCOUNT_HOLDER, patron=own, identified=True)
     # A patron reading someone else's record can only be claiming to be the
@@ -92,9 +97,13 @@ def asker_for_user(user: Any, subject: Patron | None) -> Asker:
 def _holds_patron_grant(user_id: int | None, patron: Patron, codename: str) -> bool:
     if user_id is None:
         return False
-    return PatronUserObjectPermission.objects.filter(
-        user_id=user_id, content_object_id=patron.pk, permission__codename=codename
-    ).exists()
+    return (
+        patron_grants()
+        ._default_manager.filter(
+            user_id=user_id, content_object_id=patron.pk, permission__codename=codename
+        )
+        .exists()
+    )
 
 
 def _facts(
@@ -112,9 +121,11 @@ def _facts(
         if asker.responsible_adult is not None:
             listed = asker.responsible_adult.minor_id == patron.pk
         elif asker.patron is not None:
-            listed = ResponsibleAdult.objects.filter(
-                minor_id=patron.pk, adult_id=asker.patron.pk
-            ).exists()
+            listed = (
+                patron_model()
+                .objects.filter(pk=patron.pk, responsible_adults__adult_id=asker.patron.pk)
+                .exists()
+            )
     order_in_scope = False
     if asker.legal_order is not None and purpose is Purpose.LEGAL_ORDER:
         # Read the order afresh: whoever built the asker may hold a stale copy
@@ -217,7 +228,7 @@ def _read(
     details.update(asker.extra)
     return gate.Read(
         decision=decision,
-        model=Patron,
+        model=patron_model(),
         category=category.value,
         purpose=purpose.value,
         object_pk=str(patron_id) if patron_id is not None else UNKNOWN_PATRON,
@@ -343,7 +354,7 @@ def find_patron(
     patron = None
     if key and (pk is None or key.isdigit()):
         lookup = {"pk": int(key)} if pk is not None else {"card_number": key}
-        patron = Patron.objects.select_related("home_branch").filter(**lookup).first()
+        patron = patron_model().objects.select_related("home_branch").filter(**lookup).first()
     read(user, patron, category, purpose)
     assert patron is not None  # read() raised otherwise
     return patron
@@ -404,6 +415,7 @@ def scoped_patrons(user: Any, category: DataCategory, purpose: Purpose) -> Query
     Each branch puts the facts the engine needs into the query's filter and
     asks the engine once whether those facts allow the read.
     """
+    Patron = patron_model()
     patrons = Patron.objects.all()
     if user is None or not user.is_authenticated:
         return patrons.none()

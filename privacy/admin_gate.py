@@ -1,14 +1,19 @@
 """The admin's way to patron data: the same gate as every other page (CONF-1, CONF-3)."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from patrons.models import Patron
 from privacy import access
 from privacy.policy import DataCategory, Purpose
+from privacy.subjects import patron_model
+
+if TYPE_CHECKING:
+    from patrons.models import Patron
 
 
 class GatedAdminMixin:
@@ -53,7 +58,8 @@ class GatedAdminMixin:
         patron_id = self._patron_id(obj) if obj is not None else None
         patron: Patron | None = None
         if patron_id is not None:
-            patron = obj if isinstance(obj, Patron) else Patron.objects.get(pk=patron_id)
+            model = patron_model()
+            patron = obj if isinstance(obj, model) else model.objects.get(pk=patron_id)
         access.read(request.user, patron, self.gate_category, self.gate_purpose)
         request._gated_object = (cache_key, obj)  # type: ignore[attr-defined]
         return obj

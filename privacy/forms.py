@@ -4,8 +4,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from patrons.models import IdentityCheck
-from privacy.models import Inquiry, LegalOrder
+from privacy.models import IdentityCheck, Inquiry, LegalOrder
 from privacy.policy import DataCategory, Requester
 
 PROTECTED_CHOICES = [(c.value, c.label) for c in DataCategory if c.is_protected]

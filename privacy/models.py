@@ -1,12 +1,16 @@
-"""Legal orders, contracted agents and desk inquiries."""
+"""The records of the disclosure procedures: legal orders, contracted agents, desk inquiries,
+identity checks and consents."""
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from privacy.policy import DataCategory, Requester
+from privacy.subjects import PATRON_MODEL
 
 
 def _category_list_is_valid(value: object) -> None:
@@ -55,7 +59,9 @@ class LegalOrder(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     document = models.FileField(upload_to="legal-orders/%Y/", blank=True)
-    patrons = models.ManyToManyField("patrons.Patron", related_name="legal_orders", blank=True)
+    patrons: "models.ManyToManyField[Any, Any]" = models.ManyToManyField(
+        PATRON_MODEL, related_name="legal_orders", blank=True
+    )
     categories = models.JSONField(default=list, validators=[_category_list_is_valid])
     records_from = models.DateField(help_text="The earliest record date the order covers.")
     records_until = models.DateField(help_text="The latest record date the order covers.")
@@ -102,7 +108,7 @@ class LegalOrderRelease(models.Model):
     """One release of records under a legal order (CONF-5)."""
 
     order = models.ForeignKey(LegalOrder, on_delete=models.PROTECT, related_name="releases")
-    patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="+")
+    patron = models.ForeignKey(PATRON_MODEL, on_delete=models.PROTECT, related_name="+")
     category = models.CharField(max_length=20, choices=DataCategory.choices)
     released_at = models.DateTimeField(default=timezone.now)
     released_by = models.ForeignKey(
@@ -174,7 +180,7 @@ class Inquiry(models.Model):
     # The patron asked about, when the asker named one. Nothing records whether
     # a person asked for was found (FAC-6).
     patron = models.ForeignKey(
-        "patrons.Patron", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        PATRON_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     legal_order = models.ForeignKey(
         LegalOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="inquiries"
@@ -189,3 +195,98 @@ class Inquiry(models.Model):
 
     def __str__(self) -> str:
         return f"Inquiry #{self.pk}"
+
+
+class IdentityCheck(models.Model):
+    """A record that staff saw someone's identification (CONF-4); never the document's number."""
+
+    class Document(models.TextChoices):
+        DRIVERS_LICENCE = "drivers_licence", "Driver's licence"
+        STATE_ID = "state_id", "State ID card"
+        PASSPORT = "passport", "Passport"
+        LIBRARY_CARD = "library_card", "Library card with photo"
+        MILITARY_ID = "military_id", "Military ID"
+        OTHER = "other", "Other photo ID"
+
+    patron = models.ForeignKey(
+        PATRON_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="identity_checks",
+        help_text="The patron who showed identification.",
+    )
+    responsible_adult = models.ForeignKey(
+        "patrons.ResponsibleAdult",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="identity_checks",
+        help_text="A listed adult who is not a patron and showed identification.",
+    )
+    document_kind = models.CharField(max_length=20, choices=Document.choices)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        # The table keeps the name it had in the patrons app.
+        db_table = "patrons_identitycheck"
+        indexes = [models.Index(fields=["patron", "-checked_at"], name="idcheck_patron_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(patron__isnull=False) & Q(responsible_adult__isnull=True))
+                | (Q(patron__isnull=True) & Q(responsible_adult__isnull=False)),
+                name="identity_check_has_one_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_document_kind_display()} checked at {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class Consent(models.Model):
+    """A patron's consent to one recipient receiving one category of data (CONF-7)."""
+
+    patron = models.ForeignKey(PATRON_MODEL, on_delete=models.CASCADE, related_name="consents")
+    recipient = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=DataCategory.choices)
+    purpose = models.CharField(max_length=255)
+    granted_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    identity_check = models.ForeignKey(
+        IdentityCheck,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The identity check behind a consent recorded by staff at a desk.",
+    )
+
+    class Meta:
+        # The table keeps the name it had in the patrons app.
+        db_table = "patrons_consent"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patron", "recipient", "category"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="consent_one_active_per_recipient_category",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True)
+                | Q(withdrawn_at__gte=models.F("granted_at")),
+                name="consent_withdrawn_after_granted",
+            ),
+            models.CheckConstraint(condition=~Q(recipient=""), name="consent_recipient_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent to {self.recipient} ({self.get_category_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None

@@ -18,13 +18,10 @@ from library.declarations import not_found_response, serves_patron_data
 from library.params import positive_id
 from library.roles import may
 from library.staff import AuthenticatedRequest, staff_page
-from patrons.models import Consent
-from privacy import access, forms, gate, selectors, services
-from privacy.models import ContractedAgent, LegalOrder
+from privacy import access, forms, gate, records, selectors, services
+from privacy.models import Consent, ContractedAgent, LegalOrder
 from privacy.policy import DataCategory, Purpose
 
-# Contracting agents and assigning them accounts (CONF-7): the director, by the role table.
-AGENTS = "privacy.add_contractedagent"
 UNKNOWN_CARDS = "No patron has these card numbers: {}."
 
 
@@ -193,7 +190,7 @@ def order_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return response
 
 
-@staff_page(AGENTS)
+@staff_page(services.AGENTS)
 def agent_list(request: AuthenticatedRequest) -> HttpResponse:
     form = forms.AgentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -207,7 +204,7 @@ def agent_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "privacy/agent_list.html", {"agents": selectors.agents(), "form": form})
 
 
-@staff_page(AGENTS)
+@staff_page(services.AGENTS)
 def agent_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     agent = get_object_or_404(ContractedAgent, pk=pk)
     form = forms.CardForm(request.POST or None)
@@ -265,7 +262,7 @@ def agent_account(request: HttpRequest, pk: int) -> HttpResponse:
     patron = access.find_patron(
         request.user, pk=pk, category=DataCategory.CIRCULATION, purpose=Purpose.CONTRACT
     )
-    summary = selectors.patron_summary(patron, DataCategory.CIRCULATION)
+    summary = records.patron_summary(patron, DataCategory.CIRCULATION)
     return render(request, "privacy/agent_account.html", {"patron": patron, **summary})
 
 
@@ -333,7 +330,7 @@ def inquiry_desk(request: AuthenticatedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         answer = services.inquiry_answer(staff=request.user, **form.cleaned_data)
         if answer.patron is not None and answer.category is not DataCategory.PRESENCE:
-            summary = selectors.patron_summary(answer.patron, answer.category)
+            summary = records.patron_summary(answer.patron, answer.category)
         form = forms.InquiryForm()
     return render(
         request, "privacy/inquiry_desk.html", {"form": form, "answer": answer, "summary": summary}

@@ -10,7 +10,8 @@ from django.utils import timezone
 from circulation.models import Fine, Hold, Item, ItemType, Loan, LoanRule, ReadingHistoryEntry
 from library.models import Branch
 from library.roles import Role
-from patrons.models import Consent, IdentityCheck, Patron, ResponsibleAdult
+from patrons.models import Patron, ResponsibleAdult
+from privacy.models import Consent, IdentityCheck
 from privacy.policy import DataCategory
 
 

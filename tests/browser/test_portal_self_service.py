@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from circulation.models import Hold, Loan, ReadingHistoryEntry
-from patrons import views
+from portal import views
 from tests.factories import (
     ConsentFactory,
     HoldFactory,

@@ -66,8 +66,8 @@ def test_two_desks_checking_out_one_item_at_once_one_wins(on_postgres, monkeypat
 
 @committed
 def test_checkin_and_opt_out_at_once_leave_no_history(on_postgres, monkeypatch):
+    from circulation import reading_history as patron_services
     from circulation.models import ReadingHistoryEntry
-    from patrons import services as patron_services
 
     branch = BranchFactory(code="CEN")
     LoanRuleFactory()

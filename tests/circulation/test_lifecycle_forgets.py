@@ -14,9 +14,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from circulation import reading_history as patron_services
 from circulation import services
 from circulation.models import Fine, Loan
-from patrons import services as patron_services
 from tests.factories import (
     BranchFactory,
     ItemFactory,

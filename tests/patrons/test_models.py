@@ -6,7 +6,8 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from patrons.models import IdentityCheck, Patron, latest_adult_birth_date, majority_date
+from patrons.models import Patron, latest_adult_birth_date, majority_date
+from privacy.models import IdentityCheck
 from tests.factories import (
     ConsentFactory,
     IdentityCheckFactory,

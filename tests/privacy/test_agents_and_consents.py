@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from library.roles import Role
-from patrons.models import Consent, IdentityCheck
 from privacy import services
-from privacy.models import ContractedAgent
+from privacy.models import Consent, ContractedAgent, IdentityCheck
 from tests.conftest import page_text
 from tests.factories import ContractedAgentFactory, LoanFactory
 

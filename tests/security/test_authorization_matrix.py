@@ -287,32 +287,32 @@ admin:patrons_responsibleadult_change
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
 staff/admin/patrons/responsibleadult/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
-admin:patrons_identitycheck_changelist
+admin:privacy_identitycheck_changelist
   *       in    in    in    in   200   200   200   403   403   200   403    in   200
-admin:patrons_identitycheck_add
+admin:privacy_identitycheck_add
   *       in    in    in    in   200   200   200   403   403   200   403    in   200
-admin:patrons_identitycheck_history
+admin:privacy_identitycheck_history
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
-admin:patrons_identitycheck_delete
+admin:privacy_identitycheck_delete
   *       in    in    in    in   403   404   403   404   404   403   404    in   404
-admin:patrons_identitycheck_change
+admin:privacy_identitycheck_change
   GET     in    in    in    in   200   404   200   404   404   200   404    in   404
   POST    in    in    in    in   403   404   403   404   404   403   404    in   404
-staff/admin/patrons/identitycheck/<path:object_id>/
+staff/admin/privacy/identitycheck/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
-admin:patrons_consent_changelist
+admin:privacy_consent_changelist
   *       in    in    in    in   200   403   200   403   403   200   403    in   200
 # Consents come from the patron or the consent desk, never typed in or rewritten here.
-admin:patrons_consent_add
+admin:privacy_consent_add
   *       in    in    in    in   403   403   403   403   403   403   403    in   403
-admin:patrons_consent_history
+admin:privacy_consent_history
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
-admin:patrons_consent_delete
+admin:privacy_consent_delete
   *       in    in    in    in   403   404   403   404   404   403   404    in   404
-admin:patrons_consent_change
+admin:privacy_consent_change
   GET     in    in    in    in   200   404   200   404   404   200   404    in   404
   POST    in    in    in    in   403   404   403   404   404   403   404    in   404
-staff/admin/patrons/consent/<path:object_id>/
+staff/admin/privacy/consent/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:circulation_loanrule_changelist
   *       in    in    in    in   200   403   200   403   403   200   403    in   200

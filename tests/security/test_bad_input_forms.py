@@ -202,7 +202,7 @@ FORMS = [
     Form(
         "admin identity check add",
         "circ",
-        _at("/staff/admin/patrons/identitycheck/add/"),
+        _at("/staff/admin/privacy/identitycheck/add/"),
         lambda w: {"patron": w.bob.pk, "responsible_adult": "", "document_kind": "passport"},
     ),
     Form(
@@ -811,7 +811,7 @@ def test_hostile_input_gets_an_error_or_a_success_never_a_500_or_a_partial_write
 
 
 def test_a_refused_consent_at_the_desk_leaves_no_identity_check_behind(world):
-    from patrons.models import IdentityCheck
+    from privacy.models import IdentityCheck
     from privacy.services import CONSENT_ALREADY_GIVEN
 
     consent = world.consent  # alice already consents to this recipient and category

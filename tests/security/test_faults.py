@@ -22,15 +22,14 @@ from guardian.shortcuts import assign_perm
 
 from audit import chain, entries
 from audit.models import AuditEntry
+from circulation import reading_history as patrons
 from circulation import services as circulation
 from circulation.models import Fine, Hold, Loan, ReadingHistoryEntry
 from facilities import services as facilities
 from facilities.models import FootageRelease
-from library import retention
 from library.roles import Role
-from patrons import services as patrons
 from patrons.models import Patron, PatronUserObjectPermission
-from privacy import access
+from privacy import access, retention
 from privacy import services as privacy
 from privacy.models import LegalOrder, LegalOrderRelease
 from privacy.policy import DataCategory, Purpose

@@ -9,7 +9,7 @@ from django.urls import reverse
 from audit.models import AuditEntry
 from circulation import services
 from circulation.models import Hold, Item, Loan
-from patrons import views
+from portal import views
 from tests.conftest import page_text
 from tests.factories import (
     BranchFactory,
@@ -19,7 +19,7 @@ from tests.factories import (
     LoanRuleFactory,
     PatronFactory,
 )
-from tests.patrons.helpers import page_queries
+from tests.portal.helpers import page_queries
 
 pytestmark = pytest.mark.django_db
 

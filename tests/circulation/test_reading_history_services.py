@@ -3,8 +3,8 @@
 import pytest
 
 from audit.models import AuditEntry
+from circulation import reading_history as services
 from circulation.models import ReadingHistoryEntry
-from patrons import services
 from tests.factories import PatronFactory, ReadingHistoryEntryFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from circulation.models import ReadingHistoryEntry
+from circulation.reading_history import CLEAR_REASON, ENTRY_DELETE_REASON, OPT_OUT_REASON
 from library.roles import Role
-from patrons import views
-from patrons.services import CLEAR_REASON, ENTRY_DELETE_REASON, OPT_OUT_REASON
+from portal import views
 from privacy.models import LegalOrder
 from tests.conftest import page_text
 from tests.factories import (
@@ -24,7 +24,7 @@ from tests.factories import (
     ReadingHistoryEntryFactory,
     UserFactory,
 )
-from tests.patrons.helpers import page_queries
+from tests.portal.helpers import page_queries
 
 pytestmark = pytest.mark.django_db
 PAGE = "portal:reading_history"

@@ -16,18 +16,20 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from circulation import reading_history as history
 from circulation import services as circulation
 from circulation.models import Hold, Item, Loan
 from library.declarations import not_found_response, public, serves_patron_data
 from library.paginators import CappedCountPaginator
 from library.params import positive_id
 from library.staff import AuthenticatedRequest
-from patrons import forms, selectors
-from patrons import services as patron_services
-from patrons.models import Consent, Patron
+from patrons.models import Patron
+from portal import forms, selectors
 from privacy import access, services
+from privacy import selectors as privacy_selectors
+from privacy.models import Consent
 from privacy.policy import PROTECTED_CATEGORIES, DataCategory, Purpose
-from privacy.selectors import ALL_TIME, records_for_release
+from privacy.records import ALL_TIME, records_for_release
 
 portal_login_required = login_required(login_url="portal:login")
 
@@ -85,7 +87,7 @@ def _own_patron_through_gate(request: AuthenticatedRequest, category: DataCatego
 
 login = public(
     auth_views.LoginView.as_view(
-        template_name="patrons/portal/login.html",
+        template_name="portal/login.html",
         authentication_form=forms.PortalLoginForm,
         redirect_authenticated_user=True,
         next_page=reverse_lazy("portal:account"),
@@ -94,26 +96,24 @@ login = public(
 logout = public(auth_views.LogoutView.as_view(next_page=reverse_lazy("portal:login")))
 password_reset = public(
     auth_views.PasswordResetView.as_view(
-        template_name="patrons/portal/password_reset.html",
-        email_template_name="patrons/portal/password_reset_email.txt",
-        subject_template_name="patrons/portal/password_reset_subject.txt",
+        template_name="portal/password_reset.html",
+        email_template_name="portal/password_reset_email.txt",
+        subject_template_name="portal/password_reset_subject.txt",
         success_url=reverse_lazy("portal:password_reset_done"),
     )
 )
 password_reset_done = public(
-    auth_views.PasswordResetDoneView.as_view(
-        template_name="patrons/portal/password_reset_done.html"
-    )
+    auth_views.PasswordResetDoneView.as_view(template_name="portal/password_reset_done.html")
 )
 password_reset_confirm = public(
     auth_views.PasswordResetConfirmView.as_view(
-        template_name="patrons/portal/password_reset_confirm.html",
+        template_name="portal/password_reset_confirm.html",
         success_url=reverse_lazy("portal:password_reset_complete"),
     )
 )
 password_reset_complete = public(
     auth_views.PasswordResetCompleteView.as_view(
-        template_name="patrons/portal/password_reset_complete.html"
+        template_name="portal/password_reset_complete.html"
     )
 )
 
@@ -148,7 +148,7 @@ def account(request: AuthenticatedRequest) -> HttpResponse:
     context["minors"] = list(selectors.minors_of(patron, minors))
     # Only the account holder acts on the account; a listed adult only looks (CONF-4).
     context["actions"] = True
-    return render(request, "patrons/portal/account.html", context)
+    return render(request, "portal/account.html", context)
 
 
 @serves_patron_data
@@ -159,7 +159,7 @@ def minor_account(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request.user, pk=pk, category=DataCategory.IDENTITY, purpose=Purpose.GUARDIAN
     )
     context = _account_context(request, minor, Purpose.GUARDIAN)
-    return render(request, "patrons/portal/minor_account.html", context)
+    return render(request, "portal/minor_account.html", context)
 
 
 @serves_patron_data
@@ -184,8 +184,8 @@ def consents(request: AuthenticatedRequest) -> HttpResponse:
             return redirect("portal:consents")
     return render(
         request,
-        "patrons/portal/consents.html",
-        {"form": form, "consents": selectors.consents_of(patron)},
+        "portal/consents.html",
+        {"form": form, "consents": privacy_selectors.consents_of(patron)},
     )
 
 
@@ -209,7 +209,7 @@ def access_history(request: AuthenticatedRequest) -> HttpResponse:
     if patron is None:
         return not_found_response(request)
     lines, cursor = selectors.access_history(patron, before=positive_id(request.GET.get("before")))
-    return render(request, "patrons/portal/access_history.html", {"lines": lines, "cursor": cursor})
+    return render(request, "portal/access_history.html", {"lines": lines, "cursor": cursor})
 
 
 DOWNLOAD_CHUNK = 5000  # who has seen the record, read in chunks this size
@@ -244,7 +244,7 @@ def download(request: AuthenticatedRequest) -> HttpResponse:
             "granted_at": consent.granted_at.isoformat(),
             "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
         }
-        for consent in selectors.consents_of(patron)
+        for consent in privacy_selectors.consents_of(patron)
     ]
     lines, cursor = selectors.access_history(patron, size=DOWNLOAD_CHUNK)
     history = lines
@@ -324,7 +324,7 @@ def catalogue(request: AuthenticatedRequest) -> HttpResponse:
     loaned, held = selectors.own_circulation_among(patron, [item.pk for item in items])
     return render(
         request,
-        "patrons/portal/catalogue.html",
+        "portal/catalogue.html",
         {
             "form": form,
             "search": search,
@@ -360,7 +360,7 @@ def hold_place(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     search = forms.SearchForm(request.GET or None).terms
     return render(
         request,
-        "patrons/portal/hold_place.html",
+        "portal/hold_place.html",
         {"item": item, "form": form, "search": search},
     )
 
@@ -386,7 +386,7 @@ def reading_history(request: AuthenticatedRequest) -> HttpResponse:
     ).get_page(request.GET.get("page"))
     return render(
         request,
-        "patrons/portal/reading_history.html",
+        "portal/reading_history.html",
         {"patron": patron, "form": form, "search": search, "page": page},
     )
 
@@ -396,7 +396,7 @@ def reading_history(request: AuthenticatedRequest) -> HttpResponse:
 @portal_login_required
 def reading_history_on(request: AuthenticatedRequest) -> HttpResponse:
     patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
-    patron_services.patron_reading_history_opt_in(patron=patron, actor=request.user)
+    history.patron_reading_history_opt_in(patron=patron, actor=request.user)
     messages.success(request, HISTORY_ON)
     return redirect("portal:reading_history")
 
@@ -408,14 +408,14 @@ def reading_history_off(request: AuthenticatedRequest) -> HttpResponse:
     """Ask, then turn reading history off and delete all of it (CONF-9)."""
     patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
     if request.method == "POST":
-        patron_services.patron_reading_history_opt_out(patron=patron, actor=request.user)
+        history.patron_reading_history_opt_out(patron=patron, actor=request.user)
         messages.success(request, HISTORY_OFF)
         return redirect("portal:reading_history")
     if not patron.keeps_reading_history:
         return redirect("portal:reading_history")
     return render(
         request,
-        "patrons/portal/reading_history_confirm.html",
+        "portal/reading_history_confirm.html",
         {
             "count": selectors.reading_history(patron).count(),
             "turning_off": True,
@@ -431,12 +431,12 @@ def reading_history_clear(request: AuthenticatedRequest) -> HttpResponse:
     """Ask, then delete all of the patron's reading history; the switch stays on."""
     patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
     if request.method == "POST":
-        patron_services.patron_reading_history_clear(patron=patron, actor=request.user)
+        history.patron_reading_history_clear(patron=patron, actor=request.user)
         messages.success(request, HISTORY_CLEARED)
         return redirect("portal:reading_history")
     return render(
         request,
-        "patrons/portal/reading_history_confirm.html",
+        "portal/reading_history_confirm.html",
         {
             "count": selectors.reading_history(patron).count(),
             "turning_off": False,
@@ -453,8 +453,8 @@ def reading_history_entry_delete(request: AuthenticatedRequest, pk: int) -> Http
     if not patron.keeps_reading_history:
         return not_found_response(request)
     try:
-        patron_services.reading_history_entry_delete(patron=patron, entry_id=pk, actor=request.user)
-    except patron_services.ReadingHistoryError:
+        history.reading_history_entry_delete(patron=patron, entry_id=pk, actor=request.user)
+    except history.ReadingHistoryError:
         return not_found_response(request)
     messages.success(request, HISTORY_ENTRY_DELETED)
     return redirect("portal:reading_history")

@@ -3,7 +3,7 @@
 A small registry. Each app lists its purgers in its own `retention.py`, which
 is found and imported automatically, so adding a kind of record is one call:
 
-    from library.retention import Purger, register, retention_cutoff
+    from privacy.retention import Purger, register, retention_cutoff
 
     register(Purger(
         kind="camera recordings",
@@ -52,6 +52,11 @@ class Purger:
     # Deletes one batch (a queryset of expired, unheld rows, locked) and returns
     # how many went; for records that own files. The default deletes the rows.
     remove: Callable[[models.QuerySet[Any]], int] | None = None
+    # A kind that is not deleted but swept in its own set-based batches (the
+    # returned-loan anonymisation): given the batch size, it does the work,
+    # writes its own summaries and returns how many records it changed.
+    # `expired` then says what is due, for the progress bar.
+    sweep: Callable[[int], int] | None = None
 
 
 _registry: dict[str, Purger] = {}
@@ -81,10 +86,10 @@ def retention_cutoff(now: datetime.datetime, name: str) -> datetime.datetime:
 
 def held_patron_ids() -> models.QuerySet[Any]:
     """Return, as a subquery, the patrons named in an order under review or valid (a legal hold)."""
-    from patrons.models import Patron
     from privacy.models import LegalOrder
+    from privacy.subjects import patron_model
 
-    return Patron.objects.filter(legal_orders__in=LegalOrder.objects.holding()).values("pk")
+    return patron_model().objects.filter(legal_orders__in=LegalOrder.objects.holding()).values("pk")
 
 
 def expired_unheld(purger: Purger, now: datetime.datetime) -> models.QuerySet[Any]:
@@ -107,6 +112,12 @@ def purge(
     from audit import entries
     from audit.models import AuditEntry
 
+    if purger.sweep is not None:
+        total = purger.sweep(batch_size)
+        progress(total)
+        if purger.after is not None:
+            purger.after(now)
+        return total
     label = purger.model._meta.label
     total, after = 0, 0
     while True:

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from audit.models import AuditEntry
 from circulation.models import Fine, Hold, Item, Loan, ReadingHistoryEntry
 from library.roles import Role
-from patrons.models import Consent, Patron
+from patrons.models import Patron
 from privacy.models import LegalOrder
 from privacy.policy import DataCategory, Purpose, Requester
 
@@ -93,10 +93,6 @@ def own_circulation_among(patron: Patron, item_ids: list[int]) -> tuple[set[int]
         Hold.objects.filter(patron=patron, item_id__in=item_ids).values_list("item_id", flat=True)
     )
     return loaned, held
-
-
-def consents_of(patron: Patron) -> QuerySet[Consent]:
-    return Consent.objects.filter(patron=patron).order_by("withdrawn_at", "-granted_at")
 
 
 def minors_of(adult: Patron, readable: QuerySet[Patron]) -> QuerySet[Patron]:

@@ -8,9 +8,7 @@ from django.core.management import call_command
 
 from audit.models import AuditEntry
 from circulation.models import ReadingHistoryEntry
-from patrons.models import Patron
-from patrons.selectors import reading_history
-from patrons.services import (
+from circulation.reading_history import (
     HISTORY_ENTRY_NOT_FOUND,
     ReadingHistoryError,
     patron_reading_history_clear,
@@ -18,6 +16,8 @@ from patrons.services import (
     patron_reading_history_opt_out,
     reading_history_entry_delete,
 )
+from patrons.models import Patron
+from portal.selectors import reading_history
 from privacy.models import LegalOrder
 from tests.factories import LegalOrderFactory, ReadingHistoryEntryFactory
 

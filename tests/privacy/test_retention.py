@@ -10,7 +10,7 @@ from django.utils import timezone
 from activity.models import ComputerSession, EventSignup, ReferenceConsultation
 from audit.models import AuditEntry
 from circulation.models import Fine, FoundItem, Hold, ReadingHistoryEntry
-from library import retention
+from privacy import retention
 from tests.factories import (
     ComputerSessionFactory,
     EventFactory,

@@ -5,8 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from circulation.services import loans_forget_returned
-from library import retention
+from privacy import retention
 
 
 class Command(BaseCommand):
@@ -16,8 +15,9 @@ class Command(BaseCommand):
         "items, settled fines, uncollected holds, and whatever other apps register), in "
         "batches, keeping anything of a patron under a legal hold. Each batch leaves one "
         "audit entry with the kind and the count, never whose. Safe to run again: a second "
-        "run finds nothing more. It first forgets the patron of any returned loan that no "
-        "unpaid fine needs (CONF-9), the safety net behind check-in."
+        "run finds nothing more. Circulation's kind 'returned loans forgotten' forgets the "
+        "patron of any returned loan that no unpaid fine needs (CONF-9), the safety net "
+        "behind check-in."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,9 +44,6 @@ class Command(BaseCommand):
         now = timezone.now()
         quiet = options["verbosity"] == 0
         done: dict[str, int] = {}
-        if not options["kind"]:
-            # The safety net for CONF-9 first: returned loans no path forgot.
-            done["returned loans forgotten"] = loans_forget_returned(batch_size=batch_size * 10)
         for purger in purgers:
             due = retention.expired_unheld(purger, now).count()
             # tqdm redraws with carriage returns, so it writes to the raw stream.

@@ -16,8 +16,8 @@ from django.utils import timezone
 from audit import entries as audit_entries
 from audit.models import AuditEntry
 from circulation.models import ReadingHistoryEntry
-from library.retention import held_patron_ids
 from patrons.models import Patron
+from privacy.retention import held_patron_ids
 
 HISTORY_DELETE_BATCH = 50_000
 OPT_OUT_REASON = "patron opted out of reading history"
