@@ -23,12 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditlog import get_logentry_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, transaction
 from django.utils import timezone
 
 if TYPE_CHECKING:
     from audit.models import AuditEntry
+
+# The entry model is django-auditlog's (AUDITLOG_LOGENTRY_MODEL, audit.AuditEntry):
+# this module reaches it through auditlog's accessor, so the model module can
+# build on this one without the two importing each other.
+entry_model = get_logentry_model
 
 GENESIS_HASH = "0" * 64
 APPEND_ONLY_MESSAGE = "The audit trail is append-only: entries cannot be changed or deleted."
@@ -296,10 +302,9 @@ def _insert_into(
     entries: list["AuditEntry"], using: str, table_name: str, *, then_commit: bool = False
 ) -> None:
     """Insert linked entries with one plain INSERT; values go through the fields' own adapters."""
-    from audit.models import AuditEntry
-
+    model = entry_model()
     connection = connections[using]
-    fields = [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     values = [
@@ -364,11 +369,11 @@ def checkpoint_details(
 
 
 def _checkpoint_rows(using: str = "default") -> Any:
-    from audit.models import AuditEntry
+    model = entry_model()
 
     # A partial index holds just these rows (audit_checkpoint_idx).
     return (
-        AuditEntry.objects.using(using)
+        model.objects.using(using)
         .filter(additional_data__has_key=CHECKPOINT_KEY)
         .order_by("-seq")
         .values_list("seq", "additional_data")
@@ -406,14 +411,14 @@ EntryRow = namedtuple("EntryRow", _ROW_FIELDS)  # type: ignore[misc]
 def _entries_in_order(
     start_after: int = 0, until: int | None = None, chunk_size: int = 10000
 ) -> Iterator[Any]:
-    from audit.models import AuditEntry
+    model = entry_model()
 
     until = until if until is not None else 2**62
     connection = connections["default"]
     if connection.vendor == "postgresql":
         return _postgres_rows(connection, start_after, until, chunk_size)
     rows = (
-        AuditEntry.objects.filter(seq__gt=start_after, seq__lte=until)
+        model.objects.filter(seq__gt=start_after, seq__lte=until)
         .order_by("seq")
         .values_list(*_ROW_FIELDS)
         .iterator(chunk_size=chunk_size)
@@ -429,9 +434,9 @@ def _postgres_rows(connection: Any, start_after: int, until: int, chunk_size: in
     in one C call. The values are what the model holds: JSON columns nested as
     objects, the timestamp already in the form hashed_payload gives it.
     """
-    from audit.models import AuditEntry
+    model = entry_model()
 
-    by_attname = {field.attname: field for field in AuditEntry._meta.concrete_fields}
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
     quote = connection.ops.quote_name
     # The JSON object holds exactly the hashed fields; the stored hash comes apart.
     columns = ", ".join(
@@ -481,11 +486,11 @@ class PayloadRow:
 
 def _link_problem(entry: "AuditEntry") -> ChainBreak:
     """Say why an entry does not link to the one before it (runs once, at the break)."""
-    from audit.models import AuditEntry
+    model = entry_model()
 
     # Look near the entry only, so the diagnosis stays an index range scan.
     linked = (
-        AuditEntry.objects.filter(
+        model.objects.filter(
             seq__gte=entry.seq - 1000, seq__lte=entry.seq + 1000, entry_hash=entry.prev_hash
         )
         .values_list("seq", flat=True)
@@ -680,9 +685,9 @@ def _walk_parallel(start: ChainStart, head_seq: int, expect: Head | None, worker
         contiguous = walk.first_seq is not None and walk.first_seq == (last_seq or 0) + 1
         if contiguous and walk.first_prev != previous_hash:
             # The stretch's first entry does not link to where the last one ended.
-            from audit.models import AuditEntry
+            model = entry_model()
 
-            entry = AuditEntry.objects.get(seq=walk.first_seq)
+            entry = model.objects.get(seq=walk.first_seq)
             return _Walk(checked, None, None, last_seq, previous_hash, _link_problem(entry))
         checked += walk.checked
         if walk.first_break is not None:

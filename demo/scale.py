@@ -257,6 +257,9 @@ def _item_rows(
         )
 
 
+# How far back returned loans go; patrons who keep reading history opted in then.
+HISTORY_SINCE_DAYS = 3 * 365
+
 PATRON_COLUMNS = [
     "id", "card_number", "first_name", "last_name", "address_line", "city", "postal_code", "phone",
     "email", "date_of_birth", "home_branch_id", "status", "registered_on", "card_expires_on",
@@ -294,7 +297,8 @@ def _patron_rows(
             "active",
             today - datetime.timedelta(days=rng.randint(1, 4000)),
             today + datetime.timedelta(days=rng.randint(30, 1500)),
-            now if opted_in else None,
+            # Opted in before the oldest returned loan, so no history predates it (CONF-9).
+            now - datetime.timedelta(days=HISTORY_SINCE_DAYS) if opted_in else None,
             opted_in,
         )
 
@@ -344,7 +348,9 @@ def _loan_rows(
                 yield (pk, first_item + item_index, rng.choice(borrowers), rng.choice(branches),
                        taken, taken + datetime.timedelta(days=days), None, 0)  # fmt: skip
                 continue
-            taken = _midnight(now - datetime.timedelta(days=rng.randint(days + 2, 3 * 365)))
+            taken = _midnight(
+                now - datetime.timedelta(days=rng.randint(days + 2, HISTORY_SINCE_DAYS - 1))
+            )
             due = taken + datetime.timedelta(days=days)
             returned = due - datetime.timedelta(days=rng.randint(0, days - 1))
             patron = None

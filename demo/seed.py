@@ -286,12 +286,18 @@ def _seed_patrons(
                 card_expires_on=today + datetime.timedelta(days=rng.randint(-60, 1000)),
                 status=Patron.Status.ACTIVE,
                 keeps_reading_history=keeps_history,
-                reading_history_changed_at=timezone.now() if keeps_history else None,
             )
         )
     for patron in new:
         if patron.card_number in personas:
+            # The personas have been members long enough for a history to show.
+            patron.registered_on = today - datetime.timedelta(days=800)
             patron.card_expires_on = today + datetime.timedelta(days=700)
+        if patron.keeps_reading_history:
+            # Opted in when they registered: their history starts no earlier (CONF-9).
+            patron.reading_history_changed_at = timezone.make_aware(
+                datetime.datetime.combine(patron.registered_on, datetime.time.min)
+            )
         elif patron.card_expires_on < today:
             patron.status = Patron.Status.EXPIRED
     Patron.objects.bulk_create(new)
@@ -460,7 +466,8 @@ def _seed_circulation(
             days_late = (timezone.localdate(returned) - timezone.localdate(due)).days
             amount = min(rule.fine_per_day * days_late, rule.max_fine)
             fines.append((loan, patron, amount, services.day_start(returned)))
-        if patron.keeps_reading_history:
+        opted_in_at = patron.reading_history_changed_at
+        if patron.keeps_reading_history and opted_in_at and loan.checked_out_at >= opted_in_at:
             history.append(
                 ReadingHistoryEntry(
                     patron=patron,

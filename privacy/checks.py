@@ -52,7 +52,6 @@ SUBJECT_FIELDS = (
 def patron_model_check(app_configs: Any, **kwargs: Any) -> list[Error]:
     """Refuse to start when the patron model lacks what the gate reads of it (privacy.subjects)."""
     from django.core.exceptions import FieldDoesNotExist
-
     from guardian.models import UserObjectPermissionBase
 
     from privacy.subjects import PATRON_MODEL, patron_model

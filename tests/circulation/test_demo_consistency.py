@@ -44,3 +44,14 @@ def test_nothing_in_fresh_demo_data_is_past_its_retention(seeded):
     out = io.StringIO()
     call_command("purge_expired", stdout=out, stderr=io.StringIO())
     assert out.getvalue().strip() == "Purged 0 expired records (nothing was due)."
+
+
+def test_no_demo_reading_history_predates_the_opt_in_the_portal_shows(seeded):
+    from circulation.models import ReadingHistoryEntry
+
+    entries = ReadingHistoryEntry.objects.select_related("patron")
+    assert entries.exists()
+    for entry in entries:
+        opted_in = entry.patron.reading_history_changed_at
+        assert opted_in is not None
+        assert entry.checked_out_on >= timezone.localdate(opted_in), entry.patron.card_number
