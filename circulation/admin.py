@@ -4,11 +4,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from circulation.models import Fine, Hold, Item, Loan, LoanRule
-from privacy.admin_gate import GatedAdminMixin
-from privacy.policy import DataCategory, Purpose
 
 # Reading history entries are deliberately not registered: they are kept for
-# the patron's own use and no staff screen shows them (CONF-9).
+# the patron's own use and no staff screen shows them (CONF-9). Loans and holds
+# never show their patron; fines show it through the gate. The site applies
+# both from the inventory (privacy.inventory, privacy.admin_gate).
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,7 +45,6 @@ class LoanAdmin(ReadOnlyAdmin):
     list_select_related = ["item", "branch"]
     search_fields = ["=item__barcode"]
     show_full_result_count = False
-    exclude = ["patron"]
 
 
 @admin.register(Hold)
@@ -54,14 +53,10 @@ class HoldAdmin(ReadOnlyAdmin):
     list_filter = ["status", "pickup_branch"]
     list_select_related = ["item", "pickup_branch"]
     search_fields = ["=item__barcode"]
-    exclude = ["patron"]
 
 
 @admin.register(Fine)
-class FineAdmin(GatedAdminMixin, ReadOnlyAdmin):
-    gate_category = DataCategory.CIRCULATION
-    gate_purpose = Purpose.FINES
-    gate_patron_path = "patron"
+class FineAdmin(ReadOnlyAdmin):
     list_display = ["id", "patron", "reason", "amount", "created_at", "paid_at", "waived_at"]
     list_filter = ["reason"]
     list_select_related = ["patron"]

@@ -11,8 +11,7 @@ without their loan. Reading history is not logged; it belongs to the patron.
 
 from auditlog.registry import auditlog
 
-from circulation.models import Fine, Item, LoanRule
+from circulation.models import Item, LoanRule
 
 auditlog.register(Item)
 auditlog.register(LoanRule)
-auditlog.register(Fine, exclude_fields=["loan"])

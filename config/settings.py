@@ -203,6 +203,8 @@ AXES_VERBOSE = False
 
 # Two-factor sign-in for sensitive roles (library.security.TWO_FACTOR_ROLES).
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Library staff")
+# No admin screen shows an authenticator's secret (django-otp).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
 
 # Content Security Policy (django-csp): everything from this site, nothing inline.

@@ -293,13 +293,13 @@ def _seed_patrons(
             # The personas have been members long enough for a history to show.
             patron.registered_on = today - datetime.timedelta(days=800)
             patron.card_expires_on = today + datetime.timedelta(days=700)
+        elif patron.card_expires_on < today:
+            patron.status = Patron.Status.EXPIRED
         if patron.keeps_reading_history:
             # Opted in when they registered: their history starts no earlier (CONF-9).
             patron.reading_history_changed_at = timezone.make_aware(
                 datetime.datetime.combine(patron.registered_on, datetime.time.min)
             )
-        elif patron.card_expires_on < today:
-            patron.status = Patron.Status.EXPIRED
     Patron.objects.bulk_create(new)
     created["patrons"] = len(new)
     return list(Patron.objects.filter(card_number__startswith=CARD_PREFIX).order_by("card_number"))

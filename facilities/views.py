@@ -447,9 +447,9 @@ def release_create(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
+@require_POST
 @serves_patron_data
 @login_required
-@require_POST
 def request_decline(request: HttpRequest, pk: int) -> HttpResponse:
     outside = gate.open_request(request, pk)
     form = forms.DeclineForm(request.POST)

@@ -1,9 +1,14 @@
-"""The staff admin site: every admin view is declared to the privacy middleware.
+"""The staff admin site: every admin view is declared, guarded, and refuses as "not found".
 
 Change lists search by POST, with the term kept in the session (library.admin_search).
 
-Admin pages that show patron data read it through the gate in their
-ModelAdmin (see privacy.admin_gate); the login page is the one public page.
+Other apps put guards on the site's model admins (`guard_model_admins`): the
+privacy app puts every admin over a model that holds patron data behind the
+gate (privacy.admin_gate). The guards run when the site builds its URLs, after
+every app has registered its admins, so an admin registered anywhere is
+guarded. A refusal anywhere in the admin (no permission for a screen, a record
+that does not exist) answers the same not-found page as the rest of the site;
+the login page is the one public page.
 """
 
 from collections.abc import Callable
@@ -11,11 +16,14 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 
 from library.admin_search import search_in_session, token_search_changelist
-from library.declarations import declaration_of, public, serves_patron_data
+from library.declarations import declaration_of, not_found_response, public, serves_patron_data
 from library.security import StaffLoginForm, second_factor_satisfied
 from library.staff import REQUIREMENTS
 
@@ -48,6 +56,52 @@ def _declare_all(patterns: list[Any]) -> list[Any]:
     return patterns
 
 
+Guard = Callable[[type[Model], admin.ModelAdmin], admin.ModelAdmin]
+_guards: list[Guard] = []
+
+
+def guard_model_admins(guard: Guard) -> None:
+    """Have the site pass every model admin it serves through `guard` when it builds its URLs."""
+    if guard not in _guards:
+        _guards.append(guard)
+
+
+class RefusesAsAbsent:
+    """A model admin whose missing records answer "not found", as refused ones do."""
+
+    def _get_obj_does_not_exist_redirect(
+        self, request: HttpRequest, opts: Any, object_id: str
+    ) -> HttpResponse:
+        # Django redirects to the index with a message naming the id; a refused
+        # record answers not found, so a missing one must answer the same.
+        raise Http404
+
+    def has_autocomplete_permission(self, request: HttpRequest) -> bool:
+        """Return True if this model's records may be offered in other admins' autocompletes."""
+        return True
+
+
+class _Autocomplete(AutocompleteJsonView):
+    """The admin's autocomplete, asking the target model's admin first."""
+
+    def process_request(self, request: HttpRequest) -> Any:
+        term, model_admin, source_field, to_field_name = super().process_request(request)
+        if isinstance(model_admin, RefusesAsAbsent) and not model_admin.has_autocomplete_permission(
+            request
+        ):
+            raise PermissionDenied
+        return term, model_admin, source_field, to_field_name
+
+
+def _guarded(model: type[Model], model_admin: admin.ModelAdmin) -> admin.ModelAdmin:
+    if not isinstance(model_admin, RefusesAsAbsent):
+        cls = type(model_admin.__class__.__name__, (RefusesAsAbsent, model_admin.__class__), {})
+        model_admin = cls(model, model_admin.admin_site)
+    for guard in _guards:
+        model_admin = guard(model, model_admin)
+    return model_admin
+
+
 class StaffAdminSite(admin.AdminSite):
     site_header = "Library staff"
     site_title = "Library staff"
@@ -58,7 +112,25 @@ class StaffAdminSite(admin.AdminSite):
         """Return True for active staff who gave a second factor where their role needs one."""
         return super().has_permission(request) and second_factor_satisfied(request.user)
 
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
+        """Wrap an admin view so that no permission for it answers "not found" (CONF-1)."""
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(inner)
+        def refusing(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return inner(request, *args, **kwargs)
+            except (PermissionDenied, Http404):
+                return not_found_response(request)
+
+        return refusing
+
+    def autocomplete_view(self, request: HttpRequest) -> Any:
+        return _Autocomplete.as_view(admin_site=self)(request)
+
     def get_urls(self) -> list[Any]:
-        for model_admin in self._registry.values():
-            model_admin.get_changelist = token_search_changelist  # type: ignore[method-assign]
+        for model, model_admin in list(self._registry.items()):
+            guarded = _guarded(model, model_admin)
+            guarded.get_changelist = token_search_changelist  # type: ignore[method-assign]
+            self._registry[model] = guarded
         return _declare_all(super().get_urls())

@@ -4,6 +4,3 @@ from django.apps import AppConfig
 class PatronsConfig(AppConfig):
     name = "patrons"
     verbose_name = "Patrons"
-
-    def ready(self) -> None:
-        from patrons import audit  # noqa: F401  (registers models with the audit trail)

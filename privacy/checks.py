@@ -89,3 +89,65 @@ def patron_model_check(app_configs: Any, **kwargs: Any) -> list[Error]:
             )
         )
     return errors
+
+
+def undeclared_models(models: list[Any]) -> list[str]:
+    """Return the labels of models with a path to a patron or a login that the inventory lacks."""
+    from privacy.inventory import INVENTORY, links_to_a_person
+
+    declared = {holding.model for holding in INVENTORY}
+    return [
+        model._meta.label
+        for model in models
+        if model._meta.label not in declared and links_to_a_person(model)
+    ]
+
+
+def _holding_problems(holding: Any) -> list[str]:
+    from django.apps import apps
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        model = apps.get_model(holding.model)
+    except LookupError:
+        return [f"{holding.model} is not an installed model"]
+    problems = []
+    for name in (*holding.identity, *holding.free_text, *holding.unlogged, *holding.logged_m2m):
+        try:
+            model._meta.get_field(name)
+        except FieldDoesNotExist:
+            problems.append(f"{holding.model} has no field {name!r}")
+    for path in (holding.patron, holding.item):
+        if path:
+            current = model
+            for part in path.split("__"):
+                try:
+                    current = current._meta.get_field(part).related_model
+                except (FieldDoesNotExist, AttributeError):
+                    problems.append(f"{holding.model} has no path {path!r}")
+                    break
+    return problems
+
+
+@register()
+def inventory_check(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Refuse to start when a model that reaches a patron or a login is not in the inventory."""
+    from django.apps import apps
+
+    from privacy.inventory import INVENTORY
+
+    errors = [
+        Error(
+            f"{label} has a path to a patron or a login, but privacy/inventory.py does not "
+            "declare what it holds, how long it is kept and what the admin and the audit "
+            "trail may show of it.",
+            id="privacy.E005",
+        )
+        for label in undeclared_models(apps.get_models())
+    ]
+    for holding in INVENTORY:
+        errors.extend(
+            Error(f"privacy/inventory.py: {problem}.", id="privacy.E006")
+            for problem in _holding_problems(holding)
+        )
+    return errors

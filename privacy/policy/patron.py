@@ -83,7 +83,9 @@ REFER_TO_DIRECTOR = (
 
 # CONF-3: the data categories each library operation needs. Which roles perform
 # each operation is the role table's (library.roles.ROLES). Reading history is
-# in none of them (CONF-9).
+# in none of them (CONF-9). The role table's other operations open pages only
+# and must never appear here: reads under a legal order are decided by the
+# order and its grants (CONF-5), and a desk inquiry by who asks (CONF-4).
 OPERATION_CATEGORIES: dict[Purpose, frozenset[DataCategory]] = {
     Purpose.CIRCULATION: frozenset({DataCategory.IDENTITY, DataCategory.CIRCULATION}),
     Purpose.HOLDS: frozenset({DataCategory.IDENTITY, DataCategory.CIRCULATION}),

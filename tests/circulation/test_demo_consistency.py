@@ -55,3 +55,11 @@ def test_no_demo_reading_history_predates_the_opt_in_the_portal_shows(seeded):
         opted_in = entry.patron.reading_history_changed_at
         assert opted_in is not None
         assert entry.checked_out_on >= timezone.localdate(opted_in), entry.patron.card_number
+
+
+def test_every_demo_card_past_its_expiry_is_expired(seeded):
+    from patrons.models import Patron
+
+    lapsed = Patron.objects.filter(card_expires_on__lt=timezone.localdate())
+    assert lapsed.exists()
+    assert set(lapsed.values_list("status", flat=True)) == {Patron.Status.EXPIRED}

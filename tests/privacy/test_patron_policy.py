@@ -288,3 +288,12 @@ def test_identity_is_needed_at_the_desk_for_holder_and_adult(request):
     ):
         if not request.facts.legal_order_in_scope and request.category in PROTECTED_CATEGORIES:
             assert not decide(request).allowed
+
+
+def test_operations_that_only_open_pages_release_nothing_by_role():
+    from privacy.policy.patron import OPERATION_CATEGORIES
+
+    # Every role works legal orders and the inquiry desk (library.roles); what
+    # they may read there is decided by the order and by who asks, never by role.
+    assert P.LEGAL_ORDER not in OPERATION_CATEGORIES
+    assert P.DESK_INQUIRY not in OPERATION_CATEGORIES

@@ -8,11 +8,11 @@ rolled back, so every one sees the same records. A response that differs from
 the table fails, and so does a URL pattern without a row, so a new page cannot
 arrive without someone deciding who may open it.
 
-Codes: 200, 302 (a redirect, not to a sign-in page), 400, 403 (the admin's
-"no permission for this screen", which names no record), 405, 503;
+Codes: 200, 302 (a redirect, not to a sign-in page), 400, 405, 503;
 `in` a redirect to the staff sign-in, `pin` a redirect to the portal's sign-in;
 404 the not-found page, which must be the very page (CSRF token aside) that
-the same user gets for an address that does not exist: a refusal says nothing.
+the same user gets for an address that does not exist: a refusal says nothing,
+the admin's "no permission for this screen" included.
 
 Kinds: anon; alice (the patron whose records the ids name); bob (another
 patron); carol (the adult listed on minor Dan's account); one member of staff
@@ -146,7 +146,7 @@ admin:password_change_done
   GET     in    in    in    in   200   200   200   200   200   200   200    in   200
   POST    in    in    in    in   405   405   405   405   405   405   405    in   405
 admin:autocomplete
-  GET     in    in    in    in   403   403   403   403   403   403   403    in   403
+  GET     in    in    in    in   404   404   404   404   404   404   404    in   404
   POST    in    in    in    in   405   405   405   405   405   405   405    in   405
 admin:jsi18n
   GET     in    in    in    in   200   200   200   200   200   200   200    in   200
@@ -155,130 +155,132 @@ admin:view_on_site
   *       in    in    in    in   404   404   404   404   404   404   404    in   404
 # Accounts, roles, sign-in throttling and authenticators: the superuser administers them.
 admin:auth_group_changelist
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:auth_group_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:auth_group_history
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:auth_group_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:auth_group_change
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 staff/admin/auth/group/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
+# The ids name alice's portal login: patron logins are not the admin's to open or
+# set a password for, the superuser's included (they are listed nowhere).
 admin:auth_user_password_change
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:auth_user_changelist
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:auth_user_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:auth_user_history
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:auth_user_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:auth_user_change
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 staff/admin/auth/user/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:axes_accessattempt_changelist
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:axes_accessattempt_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:axes_accessattempt_history
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:axes_accessattempt_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:axes_accessattempt_change
-  GET     in    in    in    in   403   403   403   403   403   403   403    in   200
-  POST    in    in    in    in   403   403   403   403   403   403   403    in   302
+  GET     in    in    in    in   404   404   404   404   404   404   404    in   200
+  POST    in    in    in    in   404   404   404   404   404   404   404    in   302
 staff/admin/axes/accessattempt/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:axes_accesslog_changelist
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:axes_accesslog_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:axes_accesslog_history
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:axes_accesslog_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:axes_accesslog_change
-  GET     in    in    in    in   403   403   403   403   403   403   403    in   200
-  POST    in    in    in    in   403   403   403   403   403   403   403    in   302
+  GET     in    in    in    in   404   404   404   404   404   404   404    in   200
+  POST    in    in    in    in   404   404   404   404   404   404   404    in   302
 staff/admin/axes/accesslog/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:axes_accessfailurelog_changelist
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:axes_accessfailurelog_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:axes_accessfailurelog_history
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:axes_accessfailurelog_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:axes_accessfailurelog_change
-  GET     in    in    in    in   403   403   403   403   403   403   403    in   200
-  POST    in    in    in    in   403   403   403   403   403   403   403    in   302
+  GET     in    in    in    in   404   404   404   404   404   404   404    in   200
+  POST    in    in    in    in   404   404   404   404   404   404   404    in   302
 staff/admin/axes/accessfailurelog/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
+# No admin screen shows an authenticator's secret (OTP_ADMIN_HIDE_SENSITIVE_DATA).
 admin:otp_totp_totpdevice_config
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
-# 503: the qrcode package is not installed; the config page shows the key as text.
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:otp_totp_totpdevice_qrcode
-  *       in    in    in    in   403   403   403   403   403   403   403    in   503
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:otp_totp_totpdevice_changelist
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:otp_totp_totpdevice_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:otp_totp_totpdevice_history
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:otp_totp_totpdevice_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:otp_totp_totpdevice_change
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 staff/admin/otp_totp/totpdevice/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:library_branch_changelist
   *       in    in    in    in   200   200   200   200   200   200   200    in   200
 admin:library_branch_add
-  *       in    in    in    in   403   403   403   403   403   200   403    in   200
+  *       in    in    in    in   404   404   404   404   404   200   404    in   200
 admin:library_branch_history
   *       in    in    in    in   200   200   200   200   200   200   200    in   200
 admin:library_branch_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:library_branch_change
   GET     in    in    in    in   200   200   200   200   200   200   200    in   200
-  POST    in    in    in    in   403   403   403   403   403   200   403    in   200
+  POST    in    in    in    in   404   404   404   404   404   200   404    in   200
 staff/admin/library/branch/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:library_staffprofile_changelist
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:library_staffprofile_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:library_staffprofile_history
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:library_staffprofile_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:library_staffprofile_change
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 staff/admin/library/staffprofile/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 # Gated admin screens: lists are scoped by the gate, each record opened through it
 # (CONF-3); a role or superuser the gate refuses gets the not-found page.
 admin:patrons_patron_changelist
-  *       in    in    in    in   200   200   200   403   403   200   403    in   200
+  *       in    in    in    in   200   200   200   404   404   200   404    in   200
 admin:patrons_patron_add
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   200
 admin:patrons_patron_history
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:patrons_patron_delete
-  *       in    in    in    in   403   404   403   404   404   403   404    in   404
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:patrons_patron_change
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
 staff/admin/patrons/patron/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:patrons_responsibleadult_changelist
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   200
 admin:patrons_responsibleadult_add
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   200
 admin:patrons_responsibleadult_history
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:patrons_responsibleadult_delete
@@ -288,149 +290,149 @@ admin:patrons_responsibleadult_change
 staff/admin/patrons/responsibleadult/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:privacy_identitycheck_changelist
-  *       in    in    in    in   200   200   200   403   403   200   403    in   200
+  *       in    in    in    in   200   200   200   404   404   200   404    in   200
 admin:privacy_identitycheck_add
-  *       in    in    in    in   200   200   200   403   403   200   403    in   200
+  *       in    in    in    in   200   200   200   404   404   200   404    in   200
 admin:privacy_identitycheck_history
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:privacy_identitycheck_delete
-  *       in    in    in    in   403   404   403   404   404   403   404    in   404
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:privacy_identitycheck_change
   GET     in    in    in    in   200   404   200   404   404   200   404    in   404
-  POST    in    in    in    in   403   404   403   404   404   403   404    in   404
+  POST    in    in    in    in   404   404   404   404   404   404   404    in   404
 staff/admin/privacy/identitycheck/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:privacy_consent_changelist
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   200
 # Consents come from the patron or the consent desk, never typed in or rewritten here.
 admin:privacy_consent_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:privacy_consent_history
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:privacy_consent_delete
-  *       in    in    in    in   403   404   403   404   404   403   404    in   404
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:privacy_consent_change
   GET     in    in    in    in   200   404   200   404   404   200   404    in   404
-  POST    in    in    in    in   403   404   403   404   404   403   404    in   404
+  POST    in    in    in    in   404   404   404   404   404   404   404    in   404
 staff/admin/privacy/consent/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:circulation_loanrule_changelist
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   200
 admin:circulation_loanrule_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:circulation_loanrule_history
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   200
 admin:circulation_loanrule_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:circulation_loanrule_change
-  GET     in    in    in    in   200   403   200   403   403   200   403    in   200
-  POST    in    in    in    in   403   403   200   403   403   200   403    in   200
+  GET     in    in    in    in   200   404   200   404   404   200   404    in   200
+  POST    in    in    in    in   404   404   200   404   404   200   404    in   200
 staff/admin/circulation/loanrule/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:circulation_item_changelist
-  *       in    in    in    in   200   200   200   403   403   200   403    in   200
+  *       in    in    in    in   200   200   200   404   404   200   404    in   200
 admin:circulation_item_add
-  *       in    in    in    in   403   403   200   403   403   200   403    in   200
+  *       in    in    in    in   404   404   200   404   404   200   404    in   200
 admin:circulation_item_history
-  *       in    in    in    in   200   200   200   403   403   200   403    in   200
+  *       in    in    in    in   200   200   200   404   404   200   404    in   200
 admin:circulation_item_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:circulation_item_change
-  GET     in    in    in    in   200   200   200   403   403   200   403    in   200
-  POST    in    in    in    in   403   403   200   403   403   200   403    in   200
+  GET     in    in    in    in   200   200   200   404   404   200   404    in   200
+  POST    in    in    in    in   404   404   200   404   404   200   404    in   200
 staff/admin/circulation/item/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 # Loans and holds are read-only and never show the patron (CONF-9).
 admin:circulation_loan_changelist
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   200
 admin:circulation_loan_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:circulation_loan_history
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   200
 admin:circulation_loan_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:circulation_loan_change
-  GET     in    in    in    in   200   403   200   403   403   200   403    in   200
-  POST    in    in    in    in   403   403   403   403   403   403   403    in   403
+  GET     in    in    in    in   200   404   200   404   404   200   404    in   200
+  POST    in    in    in    in   404   404   404   404   404   404   404    in   404
 staff/admin/circulation/loan/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:circulation_hold_changelist
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   200
 admin:circulation_hold_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:circulation_hold_history
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   200
 admin:circulation_hold_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:circulation_hold_change
-  GET     in    in    in    in   200   403   200   403   403   200   403    in   200
-  POST    in    in    in    in   403   403   403   403   403   403   403    in   403
+  GET     in    in    in    in   200   404   200   404   404   200   404    in   200
+  POST    in    in    in    in   404   404   404   404   404   404   404    in   404
 staff/admin/circulation/hold/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:circulation_fine_changelist
-  *       in    in    in    in   200   403   200   403   403   200   403    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   200
 admin:circulation_fine_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:circulation_fine_history
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:circulation_fine_delete
-  *       in    in    in    in   403   404   403   404   404   403   404    in   404
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:circulation_fine_change
   GET     in    in    in    in   200   404   200   404   404   200   404    in   404
-  POST    in    in    in    in   403   404   403   404   404   403   404    in   404
+  POST    in    in    in    in   404   404   404   404   404   404   404    in   404
 staff/admin/circulation/fine/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 # The audit trail: read-only, for auditors alone, not even a superuser.
 admin:audit_auditentry_changelist
-  *       in    in    in    in   403   403   403   403   403   403   200    in   403
+  *       in    in    in    in   404   404   404   404   404   404   200    in   404
 admin:audit_auditentry_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:audit_auditentry_history
-  *       in    in    in    in   403   403   403   403   403   403   200    in   403
+  *       in    in    in    in   404   404   404   404   404   404   200    in   404
 admin:audit_auditentry_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:audit_auditentry_change
-  GET     in    in    in    in   403   403   403   403   403   403   200    in   403
-  POST    in    in    in    in   403   403   403   403   403   403   403    in   403
+  GET     in    in    in    in   404   404   404   404   404   404   200    in   404
+  POST    in    in    in    in   404   404   404   404   404   404   404    in   404
 staff/admin/audit/auditentry/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 # Cameras: persons in charge and IT register them (CAM-1, CAM-2).
 admin:facilities_camera_changelist
-  *       in    in    in    in   403   403   200   200   200   200   403    in   200
+  *       in    in    in    in   404   404   200   200   200   200   404    in   200
 admin:facilities_camera_add
-  *       in    in    in    in   403   403   200   403   200   403   403    in   200
+  *       in    in    in    in   404   404   200   404   200   404   404    in   200
 admin:facilities_camera_history
-  *       in    in    in    in   403   403   200   200   200   200   403    in   200
+  *       in    in    in    in   404   404   200   200   200   200   404    in   200
 admin:facilities_camera_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:facilities_camera_change
-  GET     in    in    in    in   403   403   200   200   200   200   403    in   200
-  POST    in    in    in    in   403   403   200   403   200   403   403    in   200
+  GET     in    in    in    in   404   404   200   200   200   200   404    in   200
+  POST    in    in    in    in   404   404   200   404   200   404   404    in   200
 staff/admin/facilities/camera/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:facilities_footageorderscope_changelist
-  *       in    in    in    in   403   403   403   403   403   200   403    in   200
+  *       in    in    in    in   404   404   404   404   404   200   404    in   200
 admin:facilities_footageorderscope_add
-  *       in    in    in    in   403   403   403   403   403   200   403    in   200
+  *       in    in    in    in   404   404   404   404   404   200   404    in   200
 admin:facilities_footageorderscope_history
-  *       in    in    in    in   403   403   403   403   403   200   403    in   200
+  *       in    in    in    in   404   404   404   404   404   200   404    in   200
 admin:facilities_footageorderscope_delete
-  *       in    in    in    in   403   403   403   403   403   403   403    in   200
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
 admin:facilities_footageorderscope_change
-  *       in    in    in    in   403   403   403   403   403   200   403    in   200
+  *       in    in    in    in   404   404   404   404   404   200   404    in   200
 staff/admin/facilities/footageorderscope/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:facilities_recordinghold_changelist
-  *       in    in    in    in   403   403   200   200   403   200   403    in   200
+  *       in    in    in    in   404   404   200   200   404   200   404    in   200
 admin:facilities_recordinghold_add
-  *       in    in    in    in   403   403   403   403   403   403   403    in   403
+  *       in    in    in    in   404   404   404   404   404   404   404    in   404
 admin:facilities_recordinghold_history
-  *       in    in    in    in   403   403   200   200   403   200   403    in   200
+  *       in    in    in    in   404   404   200   200   404   200   404    in   200
 admin:facilities_recordinghold_delete
-  *       in    in    in    in   403   403   403   403   403   200   403    in   200
+  *       in    in    in    in   404   404   404   404   404   200   404    in   200
 admin:facilities_recordinghold_change
-  GET     in    in    in    in   403   403   200   200   403   200   403    in   200
-  POST    in    in    in    in   403   403   403   403   403   403   403    in   403
+  GET     in    in    in    in   404   404   200   200   404   200   404    in   200
+  POST    in    in    in    in   404   404   404   404   404   404   404    in   404
 staff/admin/facilities/recordinghold/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:app_list
@@ -533,7 +535,7 @@ facilities:request_create
 facilities:request_release
   *       in   404   404   404   404   404   404   404   404   200   404   404   404
 facilities:request_decline
-  GET     in   405   405   405   405   405   405   405   405   405   405   405   405
+  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   404   404   404   404   404   302   404   404   404
 facilities:release_create
   *       in   404   404   404   404   404   404   404   404   200   404   404   404
