@@ -169,6 +169,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "library@localhost")
 
 # Sessions are short and end with the browser: a desk PC is shared.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 2, minimum=60)
+# Database sessions that drop search terms after SEARCH_TERM_MINUTES; a term
+# typed into a search box (a card number, a name) is kept no longer than that.
+SESSION_ENGINE = "library.sessions"
+SEARCH_TERM_MINUTES = env_int("SEARCH_TERM_MINUTES", 10, minimum=1)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

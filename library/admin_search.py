@@ -2,31 +2,28 @@
 
 A search box in the admin takes card numbers and names. Django's admin sends
 it as a GET query string, which ends up in browser histories, proxy and server
-logs and Referer headers. Here the search form posts; the term is kept in the
-staff member's session under a short random token, and the address carries
-only the token (so pagination, sorting and filters keep the search).
+logs and Referer headers. Here the search form posts; the term is kept a few
+minutes in the staff member's session under a token (library.search_terms),
+and the address carries only the token (so pagination, sorting and filters
+keep the search).
 """
 
-import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 
-SEARCH_TOKEN_VAR = "_s"  # noqa: S105 - a parameter name, not a secret
-SESSION_KEY = "admin_searches"
-KEPT_SEARCHES = 20  # a session remembers its last few searches, no more
-MAX_TERM_LENGTH = 200
+from library.search_terms import TOKEN_VAR, search_of, search_redirect
+
 # What the admin's own POSTs to a change list carry: actions and list editing.
 _ADMIN_POST_KEYS = {"action", "index", "_save", "_selected_action"}
 
 
 def is_searching(request: HttpRequest) -> bool:
-    """Say whether a change-list request carries a search, by term or by token."""
-    return bool(request.GET.get(SEARCH_VAR) or request.GET.get(SEARCH_TOKEN_VAR))
+    """Say whether a change-list request carries a search, by term or by a live token."""
+    return bool(request.GET.get(SEARCH_VAR) or search_of(request).term)
 
 
 def search_in_session(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -39,7 +36,8 @@ def search_in_session(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             and SEARCH_VAR in request.POST
             and not _ADMIN_POST_KEYS & set(request.POST)
         ):
-            return _remember(request)
+            term = request.POST.get(SEARCH_VAR, "")
+            return search_redirect(request, term, drop={SEARCH_VAR, PAGE_VAR})
         return view(request, *args, **kwargs)
 
     return changelist
@@ -50,38 +48,20 @@ class TokenSearchChangeList(ChangeList):
 
     The token stays in the query string like any other parameter, so every link
     the page builds (pages, sorting, filters, the way back from a change page)
-    keeps the search without carrying the term.
+    keeps the search without carrying the term. An expired token lists everything.
     """
 
     def get_filters_params(self, params: Any = None) -> Any:
         params = super().get_filters_params(params)
-        params.pop(SEARCH_TOKEN_VAR, None)  # not a field lookup
+        params.pop(TOKEN_VAR, None)  # not a field lookup
         return params
 
     def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> Any:
-        token = request.GET.get(SEARCH_TOKEN_VAR)
-        if token is not None:
-            self.query = request.session.get(SESSION_KEY, {}).get(token, "")
+        if TOKEN_VAR in request.GET:
+            self.query = search_of(request).term
         return super().get_queryset(request, exclude_parameters)
 
 
 def token_search_changelist(request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
     """Stand in for ModelAdmin.get_changelist on every model the staff site registers."""
     return TokenSearchChangeList
-
-
-def _remember(request: HttpRequest) -> HttpResponse:
-    term = request.POST.get(SEARCH_VAR, "").strip()[:MAX_TERM_LENGTH]
-    kept = [
-        (name, value)
-        for name, value in request.GET.items()
-        if name not in {SEARCH_VAR, SEARCH_TOKEN_VAR, PAGE_VAR}
-    ]
-    if term:
-        searches: dict[str, str] = request.session.get(SESSION_KEY, {})
-        token = secrets.token_urlsafe(6)
-        searches[token] = term
-        request.session[SESSION_KEY] = dict(list(searches.items())[-KEPT_SEARCHES:])
-        kept.append((SEARCH_TOKEN_VAR, token))
-    query = urlencode(kept)
-    return HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)

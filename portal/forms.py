@@ -40,7 +40,11 @@ class SearchInput(forms.TextInput):
 
 
 class SearchForm(forms.Form):
-    """A search by words of a book's title or author; the terms are about books, not patrons."""
+    """A search by words of a book's title or author.
+
+    In the catalogue the terms are about the collection; in reading history they
+    say what a patron read, so that search posts (library.search_terms).
+    """
 
     q = forms.CharField(
         max_length=200,

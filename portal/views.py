@@ -4,6 +4,7 @@ import csv
 import io
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -22,6 +23,7 @@ from circulation.models import Hold, Item, Loan
 from library.declarations import not_found_response, public, serves_patron_data
 from library.paginators import CappedCountPaginator
 from library.params import positive_id
+from library.search_terms import search_of, search_redirect
 from library.staff import AuthenticatedRequest
 from patrons.models import Patron
 from portal import forms, selectors
@@ -314,6 +316,7 @@ def hold_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def catalogue(request: AuthenticatedRequest) -> HttpResponse:
     """Search the collection by title, author or barcode, and mark what the patron has already."""
     patron = _own_patron_through_gate(request, DataCategory.CIRCULATION)
+    # The collection, not patron data: unlike reading history, a GET query is fine here.
     form = forms.SearchForm(request.GET or None, label="Title, author or barcode")
     search = form.terms
     # A common word can match much of a large collection: count to 1,000 at most.
@@ -329,6 +332,7 @@ def catalogue(request: AuthenticatedRequest) -> HttpResponse:
             "form": form,
             "search": search,
             "page": page,
+            "page_query": urlencode({"q": search}) if search else "",
             "items": [(item, item.pk in loaned, item.pk in held) for item in items],
         },
     )
@@ -375,19 +379,34 @@ def _history_record(entry: Any) -> dict[str, str]:
 
 
 @serves_patron_data
+@require_http_methods(["GET", "POST"])
 @portal_login_required
 def reading_history(request: AuthenticatedRequest) -> HttpResponse:
-    """Show the reading-history switch, what it keeps, and the history itself when on (CONF-9)."""
+    """Show the reading-history switch, what it keeps, and the history itself when on (CONF-9).
+
+    A search posts: what a patron read stays out of addresses, which carry only
+    a token for the term kept a few minutes in the session (library.search_terms).
+    """
     patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
-    form = forms.SearchForm(request.GET or None, label="Search your history by title or author")
-    search = form.terms
+    if request.method == "POST":
+        return search_redirect(request, forms.SearchForm(request.POST).terms, drop={"page"})
+    search = search_of(request)
+    form = forms.SearchForm(
+        initial={"q": search.term}, label="Search your history by title or author"
+    )
     page = Paginator(
-        selectors.reading_history(patron, search=search), selectors.HISTORY_PAGE_SIZE
+        selectors.reading_history(patron, search=search.term), selectors.HISTORY_PAGE_SIZE
     ).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/reading_history.html",
-        {"patron": patron, "form": form, "search": search, "page": page},
+        {
+            "patron": patron,
+            "form": form,
+            "search": search,
+            "page": page,
+            "page_query": search.query,
+        },
     )
 
 
@@ -471,12 +490,12 @@ def _csv_cell(value: str) -> str:
 @serves_patron_data
 @portal_login_required
 def reading_history_export(request: AuthenticatedRequest, fmt: str) -> HttpResponse:
-    """Give the patron their reading history (all, or what they searched for) as CSV or JSON."""
+    """Give the patron their reading history as CSV or JSON: all, or what the page's token finds."""
     patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
-    search = forms.SearchForm(request.GET or None).terms
+    search = search_of(request)
     records = [
         _history_record(entry)
-        for entry in selectors.reading_history(patron, search=search).iterator()
+        for entry in selectors.reading_history(patron, search=search.term).iterator()
     ]
     if fmt == "json":
         response = HttpResponse(

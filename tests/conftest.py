@@ -1,10 +1,13 @@
 """Personas shared by every test: alice and bob are patrons, carol is the adult listed
 on minor dan's account, and one user per staff role."""
 
+import json
 from collections.abc import Callable, Iterator
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -113,6 +116,12 @@ def page_text(response: object) -> str:
 
     html = response.content.decode()  # type: ignore[attr-defined]
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken"', html)
+
+
+def stored_in_a_session(text: str) -> bool:
+    """Say whether any session row, decoded as stored (nothing dropped on the way), holds text."""
+    decode = DatabaseSessionStore().decode
+    return any(text in json.dumps(decode(row.session_data)) for row in Session.objects.all())
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,10 +1,16 @@
 """Staff searches in the admin post; the term lives in the session, the address holds a token."""
 
+import datetime
 import re
 
 import pytest
+import time_machine
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.utils import timezone
 
 from audit.models import AuditEntry
+from tests.conftest import stored_in_a_session
 from tests.factories import PatronFactory
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +102,65 @@ def test_search_results_come_newest_first(client, desk):
     response = client.get(_search(client, "okonkwo"))
 
     assert [p.pk for p in response.context["cl"].result_list] == [newer.pk, older.pk]
+
+
+# A term lives minutes in the session, not the session's life (issue 14).
+
+
+def test_a_term_is_gone_from_the_stored_session_after_its_lifetime(client, desk):
+    wanted = PatronFactory(last_name="Okonkwo")
+    PatronFactory(last_name="Lindqvist")
+    client.force_login(desk)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        location = _search(client, wanted.card_number)
+        traveller.shift(datetime.timedelta(minutes=9))
+        assert _listed(client.get(location)) == {wanted.pk}
+
+        traveller.shift(datetime.timedelta(minutes=2))
+        response = client.get(PATRONS)
+
+        assert not stored_in_a_session(wanted.card_number)
+        # The old address still opens: the unfiltered list, not an error.
+        expired = client.get(location)
+        assert expired.status_code == 200 and expired.context["cl"].query == ""
+        assert len(_listed(expired)) == 2
+    assert response.status_code == 200
+
+
+def test_the_lifetime_is_a_setting(client, desk, settings):
+    settings.SEARCH_TERM_MINUTES = 2
+    wanted = PatronFactory(last_name="Okonkwo")
+    client.force_login(desk)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        location = _search(client, wanted.card_number)
+        traveller.shift(datetime.timedelta(minutes=3))
+        assert client.get(location).context["cl"].query == ""
+        assert not stored_in_a_session(wanted.card_number)
+
+
+def test_no_session_row_holds_a_card_number_after_the_lifetime_even_if_left_alone(client, desk):
+    # A desk PC left signed in, or a browser closed: no request comes to drop the
+    # term, so the scheduled clearsessions does.
+    wanted = PatronFactory()
+    client.force_login(desk)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        _search(client, wanted.card_number)
+        assert stored_in_a_session(wanted.card_number)
+        traveller.shift(datetime.timedelta(minutes=11))
+
+        call_command("clearsessions")
+
+        assert Session.objects.exists()  # still signed in: only the term went
+        assert not stored_in_a_session(wanted.card_number)
+
+
+def test_signing_out_of_the_admin_clears_the_search(client, desk):
+    wanted = PatronFactory()
+    client.force_login(desk)
+    _search(client, wanted.card_number)
+    assert stored_in_a_session(wanted.card_number)
+
+    response = client.post("/staff/admin/logout/")
+
+    assert response.status_code in (200, 302)
+    assert not stored_in_a_session(wanted.card_number)

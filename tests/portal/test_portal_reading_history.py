@@ -5,8 +5,11 @@ import csv
 import datetime
 import io
 import json
+import re
 
 import pytest
+import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +19,7 @@ from circulation.reading_history import CLEAR_REASON, ENTRY_DELETE_REASON, OPT_O
 from library.roles import Role
 from portal import views
 from privacy.models import LegalOrder
-from tests.conftest import page_text
+from tests.conftest import page_text, stored_in_a_session
 from tests.factories import (
     ContractedAgentFactory,
     LegalOrderFactory,
@@ -32,6 +35,22 @@ PAGE = "portal:reading_history"
 
 def _page(client, **params):
     return client.get(reverse(PAGE), params)
+
+
+def _search(client, term):
+    response = client.post(reverse(PAGE), {"q": term})
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def _found(client, term):
+    """Search by the page's form and return the results page."""
+    return client.get(_search(client, term)).content.decode()
+
+
+def _titles(response):
+    data = json.loads(response.content)
+    return sorted(record["title"] for record in data["reading_history"])
 
 
 def _history_entries(patron, count):
@@ -125,13 +144,13 @@ def test_search_finds_entries_by_title_or_author(client, alice):
     ReadingHistoryEntryFactory(patron=alice, title="Prairie Winds", author="Ada Lark")
     ReadingHistoryEntryFactory(patron=alice, title="Harbor Lights", author="Ben Moss")
     client.force_login(alice.user)
-    by_title = _page(client, q="prairie").content.decode()
-    by_author = _page(client, q="moss").content.decode()
-    both_words = _page(client, q="harbor ben").content.decode()
+    by_title = _found(client, "prairie")
+    by_author = _found(client, "moss")
+    both_words = _found(client, "harbor ben")
     assert "Prairie Winds" in by_title and "Harbor Lights" not in by_title
     assert "Harbor Lights" in by_author and "Prairie Winds" not in by_author
     assert "Harbor Lights" in both_words and "Prairie Winds" not in both_words
-    assert "Nothing in your history matches" in _page(client, q="zebra").content.decode()
+    assert "Nothing in your history matches" in _found(client, "zebra")
 
 
 def test_a_history_of_500_entries_is_paged_and_costs_the_same_queries(client, alice):
@@ -146,13 +165,6 @@ def test_a_history_of_500_entries_is_paged_and_costs_the_same_queries(client, al
     assert html.count("<td>Volume ") == 50
 
 
-def test_search_terms_stay_in_the_page_links(client, alice):
-    _history_entries(alice, 60)
-    client.force_login(alice.user)
-    html = _page(client, q="saga").content.decode()
-    assert "?q=saga&amp;page=2" in html
-
-
 def test_export_as_csv_has_every_entry_and_defuses_formulas(client, alice):
     ReadingHistoryEntryFactory(patron=alice, title="=HYPERLINK(1)", author="Ada Lark")
     ReadingHistoryEntryFactory(patron=alice, title="Harbor Lights", author="Ben Moss")
@@ -163,16 +175,6 @@ def test_export_as_csv_has_every_entry_and_defuses_formulas(client, alice):
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["Title", "Author", "Borrowed on", "Returned on"]
     assert {row[0] for row in rows[1:]} == {"'=HYPERLINK(1)", "Harbor Lights"}
-
-
-def test_export_as_json_follows_the_search(client, alice):
-    ReadingHistoryEntryFactory(patron=alice, title="Prairie Winds", author="Ada Lark")
-    ReadingHistoryEntryFactory(patron=alice, title="Harbor Lights", author="Ben Moss")
-    client.force_login(alice.user)
-    response = client.get(reverse("portal:reading_history_json"), {"q": "prairie"})
-    data = json.loads(response.content)
-    assert [record["title"] for record in data["reading_history"]] == ["Prairie Winds"]
-    assert set(data["reading_history"][0]) == {"title", "author", "borrowed_on", "returned_on"}
 
 
 def test_deleting_one_entry_leaves_the_rest_and_a_summary_without_the_title(client, alice):
@@ -303,3 +305,113 @@ def test_a_patron_with_no_login_history_is_untouched_by_others(client, bob):
     client.force_login(bob.user)
     client.post(reverse("portal:reading_history_clear"))
     assert ReadingHistoryEntry.objects.filter(patron=stranger).count() == 1
+
+
+# Searching posts; the term waits minutes in the session and addresses carry a token (issue 14).
+
+SEARCH_FORM = re.compile(r'<form[^>]*role="search"[^>]*>')
+ADDRESS = re.compile(r'(?:href|src|action|formaction)="([^"]*)"')
+
+
+def _prairie_and_harbor(patron):
+    ReadingHistoryEntryFactory(patron=patron, title="Prairie Winds", author="Ada Lark")
+    ReadingHistoryEntryFactory(patron=patron, title="Harbor Lights", author="Ben Moss")
+
+
+def test_a_search_posts_and_no_address_of_its_results_carries_the_term(client, alice):
+    _history_entries(alice, 60)
+    client.force_login(alice.user)
+    assert 'method="post"' in SEARCH_FORM.search(_page(client).content.decode())[0]
+
+    location = _search(client, "saga")
+    html = client.get(location).content.decode()
+
+    assert re.fullmatch(r"/portal/reading-history/\?_s=[\w-]+", location)
+    token = location.split("_s=")[1]
+    links = ADDRESS.findall(html)
+    assert f"?_s={token}&amp;page=2" in links
+    assert f"{reverse('portal:reading_history_csv')}?_s={token}" in links
+    assert f"{reverse('portal:reading_history_json')}?_s={token}" in links
+    assert [link for link in links if "saga" in link.lower()] == []
+    assert 'value="saga"' in html  # the box still shows what was searched
+    assert "(60 found)" in html
+
+
+def test_the_export_with_the_token_gives_exactly_the_entries_the_page_shows(client, alice):
+    _prairie_and_harbor(alice)
+    client.force_login(alice.user)
+    token = _search(client, "prairie").split("_s=")[1]
+
+    page = client.get(reverse(PAGE), {"_s": token}).content.decode()
+    as_json = client.get(reverse("portal:reading_history_json"), {"_s": token})
+    as_csv = client.get(reverse("portal:reading_history_csv"), {"_s": token})
+
+    assert "Prairie Winds" in page and "Harbor Lights" not in page
+    assert _titles(as_json) == ["Prairie Winds"]
+    [record] = json.loads(as_json.content)["reading_history"]
+    assert set(record) == {"title", "author", "borrowed_on", "returned_on"}
+    rows = list(csv.reader(io.StringIO(as_csv.content.decode())))
+    assert [row[0] for row in rows[1:]] == ["Prairie Winds"]
+
+
+def test_another_patrons_session_cannot_use_the_token(client, alice, bob):
+    _prairie_and_harbor(alice)
+    bob.keeps_reading_history = True
+    bob.save()
+    ReadingHistoryEntryFactory(patron=bob, title="Prairie Schooner")
+    ReadingHistoryEntryFactory(patron=bob, title="Bob's Own Book")
+    client.force_login(alice.user)
+    location = _search(client, "prairie")
+    token = location.split("_s=")[1]
+
+    other = Client()
+    other.force_login(bob.user)
+    page = other.get(location)
+    exported = other.get(reverse("portal:reading_history_json"), {"_s": token})
+
+    assert page.status_code == 200 and "Bob&#x27;s Own Book" in page.content.decode()
+    assert _titles(exported) == ["Bob's Own Book", "Prairie Schooner"]
+    # In the same browser after alice signs out, the token means nothing either.
+    client.post(reverse("portal:logout"))
+    client.force_login(bob.user)
+    assert _titles(client.get(reverse("portal:reading_history_json"), {"_s": token})) == [
+        "Bob's Own Book",
+        "Prairie Schooner",
+    ]
+
+
+def test_a_term_in_the_address_is_not_searched(client, alice):
+    _prairie_and_harbor(alice)
+    client.force_login(alice.user)
+    page = _page(client, q="prairie").content.decode()
+    exported = client.get(reverse("portal:reading_history_json"), {"q": "prairie"})
+    assert "Harbor Lights" in page and "Prairie Winds" in page
+    assert _titles(exported) == ["Harbor Lights", "Prairie Winds"]
+
+
+def test_a_search_expires_after_minutes_and_its_address_shows_everything(client, alice):
+    _prairie_and_harbor(alice)
+    client.force_login(alice.user)
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        location = _search(client, "prairie")
+        assert stored_in_a_session("prairie")
+        traveller.shift(datetime.timedelta(minutes=11))
+
+        page = client.get(location)
+        query = location.split("?", 1)[1]
+        exported = client.get(f"{reverse('portal:reading_history_json')}?{query}")
+
+        assert page.status_code == 200 and "Harbor Lights" in page.content.decode()
+        assert _titles(exported) == ["Harbor Lights", "Prairie Winds"]
+        assert not stored_in_a_session("prairie")
+
+
+def test_signing_out_of_the_portal_clears_the_search(client, alice):
+    _prairie_and_harbor(alice)
+    client.force_login(alice.user)
+    _search(client, "prairie")
+    assert stored_in_a_session("prairie")
+
+    client.post(reverse("portal:logout"))
+
+    assert not stored_in_a_session("prairie")

@@ -101,9 +101,11 @@ portal:loan_renew
   POST   pin   302   404   404   404   404   404   404   404   404   404   404   404
 # Reading history is the holder's alone (CONF-9): every patron sees only their
 # own (bob and carol keep none, so turning it off sends them back), staff,
-# agents and the superuser get a missing record.
+# agents and the superuser get a missing record. A search posts and comes back
+# at an address with a token.
 portal:reading_history
-  *      pin   200   200   200   404   404   404   404   404   404   404   404   404
+  GET    pin   200   200   200   404   404   404   404   404   404   404   404   404
+  POST   pin   302   302   302   404   404   404   404   404   404   404   404   404
 portal:reading_history_on
   GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST   pin   302   302   302   404   404   404   404   404   404   404   404   404
