@@ -189,12 +189,13 @@ if PRODUCTION:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Login throttling per account and address (django-axes). Attempts are keyed by
-# a hash of the user name or card number, never the number itself.
+# a hash of the account the user name or card number names (of the typed name
+# when it names none), never the number itself (patrons.auth.axes_username).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "library.net.client_ip"
-AXES_USERNAME_CALLABLE = "library.security.axes_username"
+AXES_USERNAME_CALLABLE = "patrons.auth.axes_username"
 AXES_SENSITIVE_PARAMETERS = ["username", "otp_token", "card_number"]
 AXES_DISABLE_ACCESS_LOG = True
 AXES_RESET_ON_SUCCESS = True

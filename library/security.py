@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.http import HttpRequest
 from django_otp import devices_for_user
 from django_otp.forms import OTPAuthenticationFormMixin
 
@@ -62,14 +61,11 @@ class StaffLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
         return cleaned
 
 
-def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
-    """Return a keyed hash of the attempted user name or card number, for django-axes.
+def throttle_key(subject: str) -> str:
+    """Return a keyed hash of what a sign-in names, as django-axes stores it.
 
     Throttling needs to recognise repeated attempts on one account, not to know
     the card number, so the axes tables and log lines hold only this hash.
     """
-    source = (credentials or {}).get("username") or request.POST.get("username", "")
-    if not source:
-        return ""
-    digest = hmac.new(settings.SECRET_KEY.encode(), str(source).strip().encode(), hashlib.sha256)
+    digest = hmac.new(settings.SECRET_KEY.encode(), subject.encode(), hashlib.sha256)
     return "h:" + digest.hexdigest()[:32]
