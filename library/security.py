@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django_otp import devices_for_user
 from django_otp.forms import OTPAuthenticationFormMixin
 
@@ -57,7 +58,18 @@ class StaffLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
         if user is not None and needs_second_factor(user):
             if not self.cleaned_data.get("otp_token"):
                 raise forms.ValidationError(NEEDS_CODE, code="token_required")
-            self.clean_otp(user)
+            try:
+                self.clean_otp(user)
+            except forms.ValidationError:
+                # A refused code is a failed sign-in like a wrong password: axes
+                # counts it against the account, so codes cannot be guessed
+                # without limit (django-axes' documented user_login_failed).
+                user_login_failed.send(
+                    sender=__name__,
+                    credentials={"username": self.cleaned_data.get("username")},
+                    request=self.request,
+                )
+                raise
         return cleaned
 
 
