@@ -1,8 +1,8 @@
 """Settings for the patron-records system, read from environment variables.
 
 Development defaults are safe and need nothing set. PRODUCTION=true switches on
-everything `manage.py check --deploy` asks for and insists on a real SECRET_KEY
-and ALLOWED_HOSTS.
+everything `manage.py check --deploy` asks for and insists on a real SECRET_KEY,
+ALLOWED_HOSTS and an EMAIL_BACKEND that sends mail.
 """
 
 import datetime
@@ -164,7 +164,22 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail carries live password-reset links. In production it must go out, not
+# into the service log (console) or onto disk (file), where anyone who reads
+# those could take over a patron's account; so production names its backend.
+_UNSENT_MAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND", "" if PRODUCTION else "django.core.mail.backends.console.EmailBackend"
+)
+if PRODUCTION and (not EMAIL_BACKEND or EMAIL_BACKEND in _UNSENT_MAIL_BACKENDS):
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND must name a backend that sends mail in production, such as "
+        "django.core.mail.backends.smtp.EmailBackend, since the console and file backends "
+        "would write password-reset links to the log or to disk"
+    )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "library@localhost")
 
 # Sessions are short and end with the browser: a desk PC is shared.
