@@ -1,8 +1,8 @@
 """Settings for the patron-records system, read from environment variables.
 
 Development defaults are safe and need nothing set. PRODUCTION=true switches on
-everything `manage.py check --deploy` asks for and insists on a real SECRET_KEY
-and ALLOWED_HOSTS.
+everything `manage.py check --deploy` asks for and insists on a real SECRET_KEY,
+ALLOWED_HOSTS and an EMAIL_BACKEND that sends mail.
 """
 
 import datetime
@@ -164,7 +164,22 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail carries live password-reset links. In production it must go out, not
+# into the service log (console) or onto disk (file), where anyone who reads
+# those could take over a patron's account; so production names its backend.
+_UNSENT_MAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND", "" if PRODUCTION else "django.core.mail.backends.console.EmailBackend"
+)
+if PRODUCTION and (not EMAIL_BACKEND or EMAIL_BACKEND in _UNSENT_MAIL_BACKENDS):
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND must name a backend that sends mail in production, such as "
+        "django.core.mail.backends.smtp.EmailBackend, since the console and file backends "
+        "would write password-reset links to the log or to disk"
+    )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "library@localhost")
 
 # Sessions are short and end with the browser: a desk PC is shared.
@@ -193,12 +208,13 @@ if PRODUCTION:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Login throttling per account and address (django-axes). Attempts are keyed by
-# a hash of the user name or card number, never the number itself.
+# a hash of the account the user name or card number names (of the typed name
+# when it names none), never the number itself (patrons.auth.axes_username).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "library.net.client_ip"
-AXES_USERNAME_CALLABLE = "library.security.axes_username"
+AXES_USERNAME_CALLABLE = "patrons.auth.axes_username"
 AXES_SENSITIVE_PARAMETERS = ["username", "otp_token", "card_number"]
 AXES_DISABLE_ACCESS_LOG = True
 AXES_RESET_ON_SUCCESS = True

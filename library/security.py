@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.http import HttpRequest
+from django.contrib.auth.signals import user_login_failed
 from django_otp import devices_for_user
 from django_otp.forms import OTPAuthenticationFormMixin
 
@@ -58,18 +58,26 @@ class StaffLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
         if user is not None and needs_second_factor(user):
             if not self.cleaned_data.get("otp_token"):
                 raise forms.ValidationError(NEEDS_CODE, code="token_required")
-            self.clean_otp(user)
+            try:
+                self.clean_otp(user)
+            except forms.ValidationError:
+                # A refused code is a failed sign-in like a wrong password: axes
+                # counts it against the account, so codes cannot be guessed
+                # without limit (django-axes' documented user_login_failed).
+                user_login_failed.send(
+                    sender=__name__,
+                    credentials={"username": self.cleaned_data.get("username")},
+                    request=self.request,
+                )
+                raise
         return cleaned
 
 
-def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
-    """Return a keyed hash of the attempted user name or card number, for django-axes.
+def throttle_key(subject: str) -> str:
+    """Return a keyed hash of what a sign-in names, as django-axes stores it.
 
     Throttling needs to recognise repeated attempts on one account, not to know
     the card number, so the axes tables and log lines hold only this hash.
     """
-    source = (credentials or {}).get("username") or request.POST.get("username", "")
-    if not source:
-        return ""
-    digest = hmac.new(settings.SECRET_KEY.encode(), str(source).strip().encode(), hashlib.sha256)
+    digest = hmac.new(settings.SECRET_KEY.encode(), subject.encode(), hashlib.sha256)
     return "h:" + digest.hexdigest()[:32]

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from privacy.models import IdentityCheck, Inquiry, LegalOrder
 from privacy.policy import DataCategory, Requester
+from privacy.selectors import legal_orders_for
 
 PROTECTED_CHOICES = [(c.value, c.label) for c in DataCategory if c.is_protected]
 CARD_NUMBERS_HELP = "One card number per line, as the order names them."
@@ -174,11 +175,14 @@ class InquiryForm(forms.Form):
 
     ACCOUNT_KINDS = {Inquiry.Kind.ACCOUNT_DATA, Inquiry.Kind.COMPUTER_USE}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         order_field = self.fields["legal_order"]
         assert isinstance(order_field, forms.ModelChoiceField)
-        order_field.queryset = LegalOrder.objects.in_force()
+        # CONF-5: an order's case number is for the staff working it and the
+        # director, so the desk offers only those; another id posted gets the
+        # answer a missing one gets ("not a valid choice").
+        order_field.queryset = legal_orders_for(user).in_force()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -7,14 +7,20 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 
 from library.roles import Purpose, may
-from privacy.models import Consent, ContractedAgent, LegalOrder, LegalOrderRelease
+from privacy.models import (
+    Consent,
+    ContractedAgent,
+    LegalOrder,
+    LegalOrderQuerySet,
+    LegalOrderRelease,
+)
 from privacy.subjects import patron_model
 
 if TYPE_CHECKING:
     from patrons.models import Patron
 
 
-def legal_orders_for(user: Any) -> QuerySet[LegalOrder]:
+def legal_orders_for(user: Any) -> LegalOrderQuerySet:
     """Return the orders a user may see: all of them for the director, else those they work on."""
     orders = LegalOrder.objects.select_related("received_by", "reviewed_by")
     if may(user, Purpose.ORDER_REVIEW):

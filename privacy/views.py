@@ -325,13 +325,13 @@ def consent_desk(request: AuthenticatedRequest) -> HttpResponse:
 @staff_page(Purpose.DESK_INQUIRY)
 def inquiry_desk(request: AuthenticatedRequest) -> HttpResponse:
     """Record who asks what at a desk and show the policy's answer, and data only where allowed."""
-    form = forms.InquiryForm(request.POST or None)
+    form = forms.InquiryForm(request.POST or None, user=request.user)
     answer, summary = None, None
     if request.method == "POST" and form.is_valid():
         answer = services.inquiry_answer(staff=request.user, **form.cleaned_data)
         if answer.patron is not None and answer.category is not DataCategory.PRESENCE:
             summary = records.patron_summary(answer.patron, answer.category)
-        form = forms.InquiryForm()
+        form = forms.InquiryForm(user=request.user)
     return render(
         request, "privacy/inquiry_desk.html", {"form": form, "answer": answer, "summary": summary}
     )

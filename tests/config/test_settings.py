@@ -14,11 +14,13 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k3y-" + "x7Qp9vZ2mL4nR8tW1yB6cF0hJ5sD3gA" * 2,
     "ALLOWED_HOSTS": "library.example.org",
     "DATABASE_URL": "sqlite:///:memory:",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 
 def _manage(*args, extra_env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "PRODUCTION"}}
+    ignored = {"DEBUG", "PRODUCTION", "EMAIL_BACKEND"}
+    environment = {k: v for k, v in os.environ.items() if k not in ignored}
     environment.update(extra_env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -41,6 +43,23 @@ def test_production_mode_refuses_to_start_without_a_secret_key():
     result = _manage("check", extra_env=environment)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        None,
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.filebased.EmailBackend",
+    ],
+)
+def test_production_mode_refuses_to_start_with_mail_that_is_not_sent(backend):
+    environment = {k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_BACKEND"}
+    if backend is not None:
+        environment["EMAIL_BACKEND"] = backend
+    result = _manage("check", extra_env=environment)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: EMAIL_BACKEND must" in result.stderr
 
 
 def test_development_defaults_fail_check_deploy():

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from config import urls as project_urls
 from library.declarations import serves_patron_data
 from library.roles import Role
+from tests.conftest import page_text
 from tests.factories import PatronFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,64 @@ def test_five_wrong_passwords_lock_that_card_from_that_address(client, alice):
     assert "Too many sign-in attempts" in locked.content.decode()
     other_address = _portal_login(client, alice.card_number, PASSWORD, address="10.0.0.2")
     assert other_address.status_code == 302
+
+
+def test_failures_by_card_number_lock_the_account_for_its_user_name(client, alice):
+    for _ in range(5):
+        _portal_login(client, alice.card_number, "wrong-password-x")
+    locked = _portal_login(client, alice.user.username, PASSWORD)
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_by_user_name_lock_the_account_for_its_card_number(client, alice):
+    for _ in range(5):
+        _portal_login(client, alice.user.username, "wrong-password-x")
+    locked = _portal_login(client, alice.card_number, PASSWORD)
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_at_the_staff_sign_in_count_for_the_portal_too(client, alice):
+    for _ in range(5):
+        client.post(
+            reverse("admin:login"),
+            {"username": alice.card_number, "password": "wrong-password-x"},
+            REMOTE_ADDR="10.0.0.1",
+        )
+    assert _portal_login(client, alice.user.username, PASSWORD).status_code == 429
+
+
+def test_a_sign_in_by_card_number_clears_the_accounts_failures(client, alice):
+    for _ in range(4):
+        _portal_login(client, alice.card_number, "wrong-password-x")
+    assert _portal_login(client, alice.card_number, PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(4):
+        _portal_login(client, alice.card_number, "wrong-password-x")
+    assert _portal_login(client, alice.card_number, PASSWORD).status_code == 302
+
+
+def test_an_unknown_name_is_locked_out_with_the_same_page(client, alice):
+    for name in (alice.card_number, "21000000000000"):
+        for _ in range(5):
+            _portal_login(client, name, "wrong-password-x")
+    known = _portal_login(client, alice.card_number, PASSWORD)
+    unknown = _portal_login(client, "21000000000000", PASSWORD)
+    assert known.status_code == unknown.status_code == 429
+    assert page_text(known) == page_text(unknown)
+
+
+def test_a_failed_sign_in_costs_the_same_queries_whether_the_account_exists(client, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for name in (alice.card_number, alice.user.username, "21000000000000", "nobody"):
+        with CaptureQueriesContext(connection) as queries:
+            _portal_login(client, name, "wrong-password-x", address=f"10.0.1.{len(counts)}")
+        counts.append(len(queries))
+    assert len(set(counts)) == 1, counts
 
 
 def test_throttling_records_hold_no_card_number(client, alice):

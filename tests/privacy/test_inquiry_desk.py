@@ -170,19 +170,56 @@ def test_officer_with_a_valid_order_gets_data_when_the_desk_works_the_order(clie
     assert order.releases.count() == 1
 
 
-def test_officer_with_an_order_is_refused_by_staff_not_working_it(at_desk, alice):
+def _order_errors(response):
+    form = response.context["form"]
+    return form.errors.get("legal_order")
+
+
+def test_a_clerk_not_working_an_order_does_not_see_its_case_number(client, desk, staff):
+    from library.roles import Role
+
+    order = LegalOrderFactory()
+    order.workers.add(staff(Role.PERSON_IN_CHARGE))
+    client.force_login(desk)
+    page = client.get(URL)
+    assert page.status_code == 200
+    assert order.case_number not in page.content.decode()
+
+
+def test_a_clerk_not_working_an_order_cannot_post_it_any_more_than_a_missing_one(at_desk, alice):
     order = LegalOrderFactory(patrons=[alice], categories=["circulation"])
-    answer = answer_of(
-        at_desk(
-            requester="law_enforcement",
-            kind="account_data",
-            card_number=alice.card_number,
-            identification_seen="on",
-            legal_order=order.pk,
-        )
+    asked = dict(
+        requester="law_enforcement",
+        kind="account_data",
+        card_number=alice.card_number,
+        identification_seen="on",
     )
-    assert "Do not disclose" in answer
-    assert order.releases.count() == 0
+    not_theirs = at_desk(**asked, legal_order=order.pk)
+    missing = at_desk(**asked, legal_order=order.pk + 1000)
+    assert _order_errors(not_theirs) == _order_errors(missing)
+    assert "not one of the available choices" in _order_errors(not_theirs)[0]
+    assert order.case_number not in not_theirs.content.decode()
+    assert not Inquiry.objects.exists() and order.releases.count() == 0
+
+
+def test_a_clerk_working_an_order_in_force_sees_it_listed(client, desk):
+    order = LegalOrderFactory()
+    order.workers.add(desk)
+    expired = LegalOrderFactory(status="expired")
+    expired.workers.add(desk)
+    client.force_login(desk)
+    html = client.get(URL).content.decode()
+    assert order.case_number in html
+    assert expired.case_number not in html
+
+
+def test_the_director_sees_every_order_in_force_at_the_desk(client, director, staff):
+    from library.roles import Role
+
+    order = LegalOrderFactory()
+    order.workers.add(staff(Role.PERSON_IN_CHARGE))
+    client.force_login(director)
+    assert order.case_number in client.get(URL).content.decode()
 
 
 def test_fac_1_and_fac_3_identified_officer_with_a_picture_gets_an_answer(at_desk):

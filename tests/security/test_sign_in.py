@@ -69,6 +69,19 @@ def test_a_wrong_code_signs_no_one_in(unverified_client, director):
     assert unverified_client.get("/staff/admin/").status_code == 302
 
 
+def test_wrong_codes_with_the_right_password_lock_the_account_out(
+    unverified_client, director, settings
+):
+    device = TOTPDevice.objects.create(user=director, name="phone", confirmed=True)
+    wrong = f"{(int(_code(device)) + 1) % 1_000_000:06d}"
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _sign_in_through_the_page(unverified_client, director.username, wrong)
+    right = _sign_in_through_the_page(unverified_client, director.username, _code(device))
+    assert right.status_code == 429
+    assert "Too many sign-in attempts" in right.content.decode()
+    assert unverified_client.get("/staff/admin/").status_code == 302
+
+
 def test_a_superuser_without_the_code_reaches_no_admin_screen(unverified_client):
     user = User.objects.create_superuser("admin", "admin@example.org", PASSWORD)
     unverified_client.force_login(user)
