@@ -155,9 +155,12 @@ class Fine(models.Model):
         LOST = "lost", "Lost item"
         DAMAGED = "damaged", "Damaged item"
 
-    patron = models.ForeignKey("patrons.Patron", on_delete=models.PROTECT, related_name="fines")
-    # Kept only while the fine is unpaid; paying or waiving it cuts the link to
-    # the loan so the patron is no longer tied to the item (CONF-9).
+    # Both kept only while the fine is unpaid: paying or waiving it cuts the
+    # link to the loan and to the patron, since who paid how much and when,
+    # joined to the anonymised loans returned that day, names the borrower (CONF-9).
+    patron = models.ForeignKey(
+        "patrons.Patron", on_delete=models.PROTECT, null=True, blank=True, related_name="fines"
+    )
     loan = models.ForeignKey(
         Loan, on_delete=models.SET_NULL, null=True, blank=True, related_name="fines"
     )
@@ -184,6 +187,15 @@ class Fine(models.Model):
             models.CheckConstraint(
                 condition=Q(loan__isnull=True) | Q(paid_at__isnull=True, waived_at__isnull=True),
                 name="fine_settled_has_no_loan",
+            ),
+            models.CheckConstraint(
+                condition=Q(patron__isnull=True) | Q(paid_at__isnull=True, waived_at__isnull=True),
+                name="fine_settled_has_no_patron",
+            ),
+            models.CheckConstraint(
+                condition=Q(patron__isnull=False)
+                | ~Q(paid_at__isnull=True, waived_at__isnull=True),
+                name="fine_unpaid_has_patron",
             ),
         ]
 

@@ -71,7 +71,14 @@ def _circulation_today(patron: Patron) -> dict[str, Any]:
 
 
 def _reading_history(patron: Patron, window: Window) -> list[dict[str, Any]]:
-    entries = ReadingHistoryEntry.objects.filter(patron=patron, returned_on__range=window)
+    # History the patron deleted, or switched off, is never shown to anyone: a
+    # legal hold only keeps it from being destroyed until the order closes
+    # (CONF-9, CONF-5).
+    if not patron.keeps_reading_history:
+        return []
+    entries = ReadingHistoryEntry.objects.filter(
+        patron=patron, returned_on__range=window, deleted_at__isnull=True
+    )
     return [
         {
             "title": entry.title,

@@ -36,6 +36,7 @@ from circulation.models import (
 )
 from library.models import Branch
 from patrons.models import Patron
+from privacy.inventory import check_in_unlinks
 
 UNKNOWN_BARCODE = "No item has that barcode."
 ITEM_WITHDRAWN = "That item has been withdrawn from the collection."
@@ -153,6 +154,19 @@ def _promote_next_hold(item: Item, today: datetime.date) -> Hold | None:
     hold.full_clean()
     hold.save(update_fields=["status", "ready_until"])
     return hold
+
+
+def _cut_item_links(*, patron: Patron, item: Item) -> None:
+    """Cut, in every table the inventory names, the rows that tie this patron to this item (CONF-9).
+
+    The loan forgets its patron itself (loan_forget); a found library item
+    registered with the borrower's card, say, forgets the item.
+    """
+    for model, holding in check_in_unlinks():
+        assert holding.patron and holding.item and holding.unlink_on_check_in
+        model._default_manager.filter(**{holding.patron: patron, holding.item: item}).update(
+            **{holding.unlink_on_check_in: None}
+        )
 
 
 def loan_forget(*, loan: Loan) -> None:
@@ -326,6 +340,7 @@ def loan_checkin(
         entry.full_clean()
         entry.save()
     _count(day=today, branch=branch, item=item, patron=patron, field="returns")
+    _cut_item_links(patron=patron, item=item)
     if (
         fine is None
         and not loan.fines.filter(paid_at__isnull=True, waived_at__isnull=True).exists()
@@ -418,9 +433,13 @@ def _fine_settle(*, patron: Patron, fine_id: int, field: str, now: datetime.date
         raise CirculationError(FINE_ALREADY_SETTLED, field="fine")
     loan_id = fine.loan_id
     setattr(fine, field, now)
-    fine.loan = None  # a settled fine keeps no link to the item (CONF-9)
+    # A settled fine keeps neither the item nor the patron: who paid how much,
+    # on which day, joined to the anonymised loans returned that day, would
+    # name the borrower (CONF-9).
+    fine.loan = None
+    fine.patron = None
     fine.full_clean()
-    fine.save(update_fields=[field, "loan"])
+    fine.save(update_fields=[field, "loan", "patron"])
     if loan_id is not None:
         loan = Loan.objects.select_for_update().get(pk=loan_id)
         unpaid = loan.fines.filter(paid_at__isnull=True, waived_at__isnull=True).exists()

@@ -508,8 +508,8 @@ def _seed_circulation(
             for loan, patron, amount, charged in fines
         ]
         + [
+            # Paid long ago: a settled fine keeps no patron (CONF-9).
             Fine(
-                patron=rng.choice(active),
                 reason=Fine.Reason.DAMAGED,
                 amount=Decimal("5.00"),
                 created_at=now - datetime.timedelta(days=90),

@@ -137,6 +137,7 @@ DESK_REQUESTERS = [
     (Requester.OPEN_RECORDS.value, "Someone making an open-records request"),
 ]
 NEEDS_CARD = "Enter the card number of the patron they are asking about."
+NEEDS_DOCUMENT_KIND = "Choose the kind of photo identification you saw (CONF-4)."
 NEEDS_ADULT = "Enter the adult's own card number, or their name as listed on the child's account."
 
 
@@ -195,6 +196,10 @@ class InquiryForm(forms.Form):
             and not (data.get("adult_card_number") or data.get("adult_name"))
         ):
             self.add_error("adult_card_number", NEEDS_ADULT)
-        if data.get("identification_seen") and not data.get("document_kind"):
-            data["document_kind"] = IdentityCheck.Document.OTHER
+        holder_or_adult = requester in (Requester.ACCOUNT_HOLDER, Requester.RESPONSIBLE_ADULT)
+        about_an_account = kind in self.ACCOUNT_KINDS and holder_or_adult
+        if about_an_account and data.get("identification_seen") and not data.get("document_kind"):
+            # A ticked box is not an identity check: the check is recorded with
+            # the kind of document seen, or there is none (CONF-4).
+            self.add_error("document_kind", NEEDS_DOCUMENT_KIND)
         return data

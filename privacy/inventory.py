@@ -403,6 +403,15 @@ def masked_fields(holding: Holding) -> list[str]:
     return [*holding.identity, *holding.free_text]
 
 
+def check_in_unlinks() -> list[tuple[type[models.Model], Holding]]:
+    """Return the models whose rows check-in unlinks from the patron or the item, with how."""
+    return [
+        (apps.get_model(holding.model), holding)
+        for holding in INVENTORY
+        if holding.unlink_on_check_in and holding.patron and holding.item
+    ]
+
+
 def relation_targets(model: type[models.Model]) -> list[type[models.Model]]:
     """Return the models a model's own foreign keys, one-to-ones and many-to-manys point to."""
     return [

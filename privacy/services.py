@@ -336,6 +336,9 @@ class InquiryAnswer:
     category: DataCategory
     patron: Patron | None  # set only when the policy allows showing this patron's data
     release: LegalOrderRelease | None = None
+    # Under a legal order: exactly the records the release recorded, inside the
+    # order's dates (CONF-5); the desk shows these and nothing else.
+    released: list[dict[str, Any]] | None = None
 
 
 # What each kind of desk question is about.
@@ -397,13 +400,16 @@ def inquiry_answer(
         if card_number.strip()
         else None
     )
-    document = document_kind or IdentityCheck.Document.OTHER
+    # A patron's or an adult's identification counts only as a recorded check
+    # naming the document seen (CONF-4); an officer's is the tick (FAC-3).
+    seen = identification_seen and bool(document_kind)
+    document = document_kind
 
     asker_patron, listed_adult = None, None
     identified = identification_seen
     if asked_by is Requester.ACCOUNT_HOLDER:
         asker_patron = patron
-        identified = identification_seen and patron is not None
+        identified = seen and patron is not None
         if identified and patron is not None:
             identity_check_record(checked_by=staff, document_kind=document, patron=patron)
     elif asked_by is Requester.RESPONSIBLE_ADULT:
@@ -415,7 +421,7 @@ def inquiry_answer(
             listed_adult = patron.responsible_adults.filter(
                 adult__isnull=True, adult_name__iexact=" ".join(adult_name.split())
             ).first()
-        identified = identification_seen and (asker_patron or listed_adult) is not None
+        identified = seen and (asker_patron or listed_adult) is not None
         if identified:
             identity_check_record(
                 checked_by=staff,
@@ -435,6 +441,7 @@ def inquiry_answer(
         extra={"inquiry_kind": inquiry_kind.value},
     )
     release = None
+    released: list[dict[str, Any]] | None = None
     shown = None
     names_no_record = (
         data_category is DataCategory.PRESENCE
@@ -449,9 +456,10 @@ def inquiry_answer(
         decision = access.advise(actor=staff, asker=asker, category=data_category, purpose=purpose)
     elif purpose is Purpose.LEGAL_ORDER and legal_order is not None and patron is not None:
         try:
-            release, _, decision = legal_order_release(
+            release, payload, decision = legal_order_release(
                 order=legal_order, actor=staff, patron=patron, category=data_category
             )
+            released = payload["records"]
             shown = patron
         except gate.Refused as refused:
             decision = refused.decision
@@ -475,4 +483,4 @@ def inquiry_answer(
         clause=decision.clause,
         answer=decision.message,
     )
-    return InquiryAnswer(inquiry, decision, data_category, shown, release)
+    return InquiryAnswer(inquiry, decision, data_category, shown, release, released)

@@ -329,7 +329,9 @@ def inquiry_desk(request: AuthenticatedRequest) -> HttpResponse:
     answer, summary = None, None
     if request.method == "POST" and form.is_valid():
         answer = services.inquiry_answer(staff=request.user, **form.cleaned_data)
-        if answer.patron is not None and answer.category is not DataCategory.PRESENCE:
+        if answer.released is not None:
+            summary = {"records": answer.released}  # what the order covers, no more (CONF-5)
+        elif answer.patron is not None and answer.category is not DataCategory.PRESENCE:
             summary = records.patron_summary(answer.patron, answer.category)
         form = forms.InquiryForm(user=request.user)
     return render(

@@ -153,6 +153,15 @@ def decide(request: Request) -> Decision:
         )
 
     if request.requester is Requester.ACCOUNT_HOLDER:
+        if category is DataCategory.READING_HISTORY and request.purpose is not Purpose.SELF_SERVICE:
+            # CONF-9, CONF-3: the history is for the patron's own use, in their own
+            # account; staff never read it, not even to the patron at a desk.
+            return refuse(
+                "CONF-9",
+                "reading history is shown only in the patron's own account",
+                "Reading history is kept for the patron's own use: they can see it by "
+                "signing in to their account. Staff never read it out.",
+            )
         if not facts.identity_verified:
             return refuse(
                 "CONF-4",

@@ -57,6 +57,16 @@ def test_a_fine_is_paid_or_waived_not_both():
         FineFactory(paid_at=now, waived_at=now)
 
 
+def test_a_settled_fine_keeps_no_patron():
+    with pytest.raises(IntegrityError):
+        FineFactory(patron=PatronFactory(), paid_at=timezone.now())
+
+
+def test_an_unpaid_fine_always_names_its_patron():
+    with pytest.raises(IntegrityError):
+        FineFactory(patron=None)
+
+
 def test_a_settled_fine_keeps_no_link_to_its_loan():
     loan = LoanFactory()
     with pytest.raises(IntegrityError):

@@ -89,6 +89,7 @@ def test_adult_is_refused_once_the_child_comes_of_age(at_desk, carol, dan):
             card_number=dan.card_number,
             adult_card_number=carol.card_number,
             identification_seen="on",
+            document_kind="state_id",
             category="circulation",
         )
     )
@@ -107,6 +108,7 @@ def test_a_named_adult_who_is_not_a_patron_is_recognised_from_the_minors_account
             card_number=dan.card_number,
             adult_name="ruth  carter",
             identification_seen="on",
+            document_kind="state_id",
             category="circulation",
         )
     )
@@ -325,3 +327,126 @@ def test_a_missing_card_number_is_asked_for_and_nothing_is_recorded(client, desk
     response = client.post(URL, {"requester": "other_patron", "kind": "account_data"})
     assert "Enter the card number" in response.content.decode()
     assert not Inquiry.objects.exists()
+
+
+# Issue 14, case 1: the desk never gives reading history, and a ticked box is no identity check.
+
+
+def _desk_roles():
+    from library.roles import Purpose, roles_performing
+
+    return sorted(roles_performing(Purpose.DESK_INQUIRY))
+
+
+@pytest.mark.parametrize("role", _desk_roles())
+def test_no_desk_role_reads_reading_history_to_the_account_holder(client, staff, alice, role):
+    from tests.factories import ReadingHistoryEntryFactory
+
+    kept = ReadingHistoryEntryFactory(patron=alice)
+    client.force_login(staff(role))
+    response = client.post(
+        URL,
+        dict(
+            requester="account_holder",
+            kind="account_data",
+            card_number=alice.card_number,
+            category="reading_history",
+            identification_seen="on",
+            document_kind="passport",
+        ),
+    )
+    answer = answer_of(response)
+    assert "Do not disclose" in answer and "CONF-9" in answer
+    assert kept.title not in response.content.decode()
+    refused = AuditEntry.objects.filter(object_id=alice.pk, category="reading_history")
+    assert [(entry.decision, entry.clause) for entry in refused] == [("refused", "CONF-9")]
+
+
+def test_a_ticked_box_without_the_document_seen_is_no_identity_check(at_desk, alice):
+    loan = LoanFactory(patron=alice)
+    response = at_desk(
+        requester="account_holder",
+        kind="account_data",
+        card_number=alice.card_number,
+        category="circulation",
+        identification_seen="on",
+    )
+    assert response.context["form"].errors["document_kind"]
+    assert loan.item.title not in response.content.decode()
+    assert alice.identity_checks.count() == 0
+    assert not Inquiry.objects.exists()
+
+
+def test_history_the_patron_deleted_under_a_legal_hold_is_released_to_no_one(client, staff, alice):
+    from circulation import reading_history
+    from library.roles import Role
+    from tests.factories import ReadingHistoryEntryFactory
+
+    deleted = ReadingHistoryEntryFactory(patron=alice, title="Deleted While Held")
+    kept = ReadingHistoryEntryFactory(patron=alice, title="Still In The History")
+    order = LegalOrderFactory(patrons=[alice], categories=["reading_history"])
+    reading_history.reading_history_entry_delete(patron=alice, entry_id=deleted.pk)
+    deleted.refresh_from_db()
+    assert deleted.deleted_at is not None  # the legal hold keeps it, hidden
+    clerk = staff(Role.PERSON_IN_CHARGE)
+    order.workers.add(clerk)
+    assign_perm("patrons.disclose_under_order", clerk, alice)
+    client.force_login(clerk)
+    response = client.post(
+        URL,
+        dict(
+            requester="law_enforcement",
+            kind="account_data",
+            card_number=alice.card_number,
+            category="reading_history",
+            identification_seen="on",
+            legal_order=order.pk,
+        ),
+    )
+    answer = answer_of(response)
+    assert kept.title in answer and deleted.title not in answer
+    assert order.releases.get().records == 1
+
+
+# Issue 14, case 2: under an order, the desk shows what the order covers, as the release records.
+
+
+def test_an_order_answered_at_the_desk_shows_only_records_inside_its_dates(client, staff, alice):
+    import datetime
+
+    from django.utils import timezone
+
+    from library.roles import Role
+
+    year = timezone.localdate().year - 1
+    zone = timezone.get_current_timezone()
+    inside = LoanFactory(
+        patron=alice, checked_out_at=datetime.datetime(year, 2, 10, 10, tzinfo=zone)
+    )
+    outside = LoanFactory(
+        patron=alice, checked_out_at=datetime.datetime(year, 4, 10, 10, tzinfo=zone)
+    )
+    order = LegalOrderFactory(
+        patrons=[alice],
+        categories=["circulation"],
+        records_from=datetime.date(year, 1, 1),
+        records_until=datetime.date(year, 3, 31),
+    )
+    clerk = staff(Role.PERSON_IN_CHARGE)
+    order.workers.add(clerk)
+    assign_perm("patrons.disclose_under_order", clerk, alice)
+    client.force_login(clerk)
+    response = client.post(
+        URL,
+        dict(
+            requester="law_enforcement",
+            kind="account_data",
+            card_number=alice.card_number,
+            category="circulation",
+            identification_seen="on",
+            legal_order=order.pk,
+        ),
+    )
+    answer = answer_of(response)
+    assert inside.item.title in answer and outside.item.title not in answer
+    assert order.releases.get().records == 1
