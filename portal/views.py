@@ -155,9 +155,7 @@ def account(request: AuthenticatedRequest) -> HttpResponse:
 @portal_login_required
 def minor_account(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Show a minor's account to an adult listed on it, until the minor comes of age (CONF-4)."""
-    minor = access.find_patron(
-        request.user, pk=pk, category=DataCategory.IDENTITY, purpose=Purpose.GUARDIAN
-    )
+    minor = access.find_minor(request.user, pk=pk, category=DataCategory.IDENTITY)
     context = _account_context(request, minor, Purpose.GUARDIAN)
     return render(request, "portal/minor_account.html", context)
 
