@@ -182,6 +182,34 @@ if PRODUCTION and (not EMAIL_BACKEND or EMAIL_BACKEND in _UNSENT_MAIL_BACKENDS):
     )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "library@localhost")
 
+# Background tasks: Celery with a Redis broker (config/celery.py). A password
+# reset's mail is sent by a worker, so the request takes as long for an unknown
+# address as for a known one. Without a broker (a first run on a laptop, the test
+# suite) tasks run eagerly, inside the request.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# An eager task's error stays in the task: a reset must not fail for a known
+# address only.
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True  # nothing waits for a task's answer: no result backend
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# A task is acknowledged once it has run, and goes back to the queue if its
+# worker dies, so a restart loses no reset mail (one may go twice instead).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis gives an unacknowledged task to another worker after this many seconds;
+# it must outlast a task's longest retry delay (portal.tasks), or the task runs twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60, minimum=900)
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker logs through LOGGING below, whose formatter withholds exception
+# messages, rather than through Celery's own handlers; and what is printed (the
+# console mail backend's mail, in development) is not turned into log records.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_WORKER_REDIRECT_STDOUTS = False
+
 # Sessions are short and end with the browser: a desk PC is shared.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 2, minimum=60)
 # Database sessions that drop search terms after SEARCH_TERM_MINUTES; a term

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from audit.entries import NO_RECORD
@@ -47,6 +47,9 @@ class Asker:
     roles: frozenset[Role] = frozenset()
     patron: Patron | None = None  # the asker's own patron record
     responsible_adult: ResponsibleAdult | None = None  # a listed adult who is not a patron
+    # Whether this patron is a listed adult of the one subject asked about, read in
+    # the query that found the subject (find_minor); None lets the gate read it.
+    listed: bool | None = None
     identified: bool = False  # the holder's own login, or identification seen at the desk
     legal_order: LegalOrder | None = None
     agent: ContractedAgent | None = None
@@ -118,7 +121,9 @@ def _facts(
     today = timezone.localdate(now)
     listed = False
     if asker.requester is Requester.RESPONSIBLE_ADULT:
-        if asker.responsible_adult is not None:
+        if asker.listed is not None:
+            listed = asker.listed
+        elif asker.responsible_adult is not None:
             listed = asker.responsible_adult.minor_id == patron.pk
         elif asker.patron is not None:
             listed = (
@@ -357,6 +362,31 @@ def find_patron(
         patron = patron_model().objects.select_related("home_branch").filter(**lookup).first()
     read(user, patron, category, purpose)
     assert patron is not None  # read() raised otherwise
+    return patron
+
+
+_ASKER_LISTED = "asker_listed"  # find_minor's annotation: the asker is listed on the account
+
+
+def find_minor(user: Any, *, pk: int, category: DataCategory) -> Patron:
+    """Return the minor a signed-in adult asks for, read through the gate (CONF-4).
+
+    The asker claims to be a listed adult, so their own id is refused too. One
+    query finds the patron and whether the asker is listed, so every refusal (a
+    missing id, another's child, a grown-up, the asker's own) costs the same work.
+    """
+    asker = asker_for_user(user, None)  # a patron here is claiming to be a listed adult
+    Patron = patron_model()
+    found = Patron.objects.select_related("home_branch").filter(pk=pk)
+    adult = asker.patron if asker.requester is Requester.RESPONSIBLE_ADULT else None
+    if adult is not None:
+        listed = Patron.objects.filter(pk=OuterRef("pk"), responsible_adults__adult_id=adult.pk)
+        found = found.annotate(**{_ASKER_LISTED: Exists(listed)})
+    patron = found.first()
+    if patron is not None and adult is not None:
+        asker = replace(asker, listed=getattr(patron, _ASKER_LISTED))
+    disclose(actor=user, asker=asker, patron=patron, category=category, purpose=Purpose.GUARDIAN)
+    assert patron is not None  # disclose() raised otherwise
     return patron
 
 

@@ -83,3 +83,32 @@ def test_a_bad_number_stops_start_up(monkeypatch):
     monkeypatch.setenv("AGE_OF_MAJORITY", "eighteen")
     with pytest.raises(ImproperlyConfigured, match="AGE_OF_MAJORITY must be a whole number"):
         env.env_int("AGE_OF_MAJORITY", 18)
+
+
+_CELERY_CONF = (
+    "from config.celery import app; c = app.conf; "
+    "print(c.task_always_eager, c.task_acks_late, c.task_reject_on_worker_lost, "
+    "c.broker_transport_options['visibility_timeout'], c.broker_url or '-')"
+)
+
+
+def _celery_conf(broker_url):
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        _CELERY_CONF,
+        extra_env={"DATABASE_URL": "sqlite:///:memory:", "CELERY_BROKER_URL": broker_url},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_without_a_broker_tasks_run_in_the_request():
+    assert _celery_conf("")[0] == "True"
+
+
+def test_with_a_broker_tasks_go_to_a_worker_that_acknowledges_them_late():
+    url = "redis://127.0.0.1:6379/3"
+    assert _celery_conf(url) == ["False", "True", "True", "3600", url]

@@ -1,5 +1,6 @@
 """Counting a page's queries the same way on PostgreSQL and SQLite."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,3 +19,13 @@ def page_queries(fetch: Callable[[], Any]) -> list[str]:
         response = fetch()
     assert response.status_code == 200, response.status_code
     return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(_BOOKKEEPING)]
+
+
+def query_shapes(queries: list[dict[str, Any]]) -> list[str]:
+    """Return each captured query's SQL with its values (ids, dates, NULLs, savepoints) masked."""
+    shapes = []
+    for query in queries:
+        sql = re.sub(r'"s\d+_x\d+"', '"savepoint"', query["sql"])
+        sql = re.sub(r"'(?:[^']|'')*'", "?", sql)
+        shapes.append(re.sub(r"\b(?:\d+|NULL)\b", "?", sql))
+    return shapes

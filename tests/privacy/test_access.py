@@ -102,6 +102,34 @@ def test_unlisted_adult_is_refused_for_a_minor(bob, dan):
         access.read(bob.user, dan, C.IDENTITY, P.GUARDIAN)
 
 
+def test_find_minor_gives_the_listed_adult_their_minor_and_logs_the_read(carol, dan):
+    assert access.find_minor(carol.user, pk=dan.pk, category=C.IDENTITY) == dan
+    entry = last_access()
+    assert (entry.object_id, entry.purpose, entry.decision) == (dan.pk, "guardian", "allowed")
+
+
+def test_find_minor_refuses_the_adults_own_id_and_logs_it_against_their_record(carol):
+    with pytest.raises(Refused):
+        access.find_minor(carol.user, pk=carol.pk, category=C.IDENTITY)
+    entry = last_access()
+    assert (entry.object_id, entry.purpose, entry.decision) == (carol.pk, "guardian", "refused")
+    assert entry.additional_data["basis"] == "not listed on the account"
+
+
+def test_find_minor_logs_a_refused_minor_against_the_minors_record(bob, dan):
+    with pytest.raises(Refused):
+        access.find_minor(bob.user, pk=dan.pk, category=C.IDENTITY)
+    entry = last_access()
+    assert (entry.actor_id, entry.object_id, entry.decision) == (bob.user.pk, dan.pk, "refused")
+
+
+def test_find_minor_logs_a_missing_id_as_an_unknown_patron(carol):
+    with pytest.raises(Refused):
+        access.find_minor(carol.user, pk=999_999, category=C.IDENTITY)
+    entry = last_access()
+    assert entry.object_pk == access.UNKNOWN_PATRON and entry.decision == "refused"
+
+
 def test_circulation_staff_read_loans_for_circulation(desk, alice):
     assert access.read(desk, alice, C.CIRCULATION, P.CIRCULATION).clause == "CONF-3"
 

@@ -1,0 +1,55 @@
+"""Work the portal hands to the worker, so a page's time does not tell what the work found."""
+
+from celery import shared_task
+
+from portal.forms import PasswordResetMailForm
+
+EMAIL_TEMPLATE = "portal/password_reset_email.txt"
+SUBJECT_TEMPLATE = "portal/password_reset_subject.txt"
+MAIL_NOT_SENT = (
+    "The password-reset mail was not sent ({kind}); the mail server's answer is "
+    "withheld: it may quote the address."
+)
+# Retries wait 1, 2, 4 ... seconds, at most this long; the broker's visibility
+# timeout (CELERY_VISIBILITY_TIMEOUT) must be longer, or a waiting retry runs twice.
+MAIL_RETRY_MAX_DELAY = 600
+MAIL_RETRIES = 10
+# What the worker's log and monitoring show of a reset's arguments: never the address.
+HIDDEN_ARGS = "()"
+HIDDEN_KWARGS = "{'email': '***', 'domain': '***', 'use_https': '***'}"
+
+
+class MailNotSent(Exception):
+    """The mail server refused or could not be reached; its own words stay out of the logs."""
+
+
+@shared_task(
+    autoretry_for=(MailNotSent,),
+    retry_backoff=True,
+    retry_backoff_max=MAIL_RETRY_MAX_DELAY,
+    retry_jitter=True,
+    max_retries=MAIL_RETRIES,
+)
+def password_reset_mail(*, email: str, domain: str, use_https: bool) -> None:
+    """Mail a reset link to each active login with this address, or to nobody if there is none."""
+    form = PasswordResetMailForm({"email": email})
+    if not form.is_valid():
+        return
+    try:
+        form.save(
+            domain_override=domain,
+            use_https=use_https,
+            subject_template_name=SUBJECT_TEMPLATE,
+            email_template_name=EMAIL_TEMPLATE,
+        )
+    except OSError as error:  # smtplib's errors are OSErrors, as is a refused connection
+        raise MailNotSent(MAIL_NOT_SENT.format(kind=type(error).__name__)) from None
+
+
+def password_reset_mail_queue(*, email: str, domain: str, use_https: bool) -> None:
+    """Queue one reset mail for this address, known or not, with the address kept out of logs."""
+    password_reset_mail.apply_async(
+        kwargs={"email": email, "domain": domain, "use_https": use_https},
+        argsrepr=HIDDEN_ARGS,
+        kwargsrepr=HIDDEN_KWARGS,
+    )
