@@ -199,7 +199,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Redis gives an unacknowledged task to another worker after this many seconds;
-# it must outlast a task's longest retry delay (portal.tasks), or the task runs twice.
+# it must outlast a task's longest retry delay (patrons.tasks), or the task runs twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60, minimum=900)
 }

@@ -382,10 +382,11 @@ def _seed_logins(patrons: list[Patron], created: dict[str, int]) -> None:
             patron = by_card[login.card_number]
             if patron.user_id is None:
                 Patron.objects.filter(pk=patron.pk).update(user=user)
-            if user.email != patron.email:
-                # Password reset finds the login by its email (the patron's own).
-                user.email = patron.email
-                user.save(update_fields=["email"])
+            # A patron's login keeps no copy of their identity: password reset
+            # reads the address from the patron record.
+            if user.email or user.first_name or user.last_name:
+                user.email = user.first_name = user.last_name = ""
+                user.save(update_fields=["email", "first_name", "last_name"])
     created["logins"] = made
 
 

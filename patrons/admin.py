@@ -1,11 +1,18 @@
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from library.admin_search import is_searching
 from library.paginators import CappedCountPaginator
+from patrons import services
 from patrons.models import Patron, ResponsibleAdult
+
+LOGINS_ISSUED = (
+    "Portal login issued to {count} patron(s); each was mailed a link to set a password."
+)
 
 # Patron foreign keys use raw id fields, not autocomplete: the lookup popup is
 # the gated change list, so every patron shown in it is logged. The site puts
@@ -45,8 +52,39 @@ class PatronAdmin(admin.ModelAdmin):
             return ["-pk"]
         return super().get_ordering(request)
 
-    readonly_fields = ["registered_on", "keeps_reading_history", "reading_history_changed_at"]
-    raw_id_fields = ["user"]
+    # Which login a patron record belongs to is never edited by hand: a login is
+    # issued by the action below, which mails the patron a set-password link.
+    readonly_fields = [
+        "user",
+        "registered_on",
+        "keeps_reading_history",
+        "reading_history_changed_at",
+    ]
+    actions = ["issue_portal_login"]
+
+    @admin.action(description="Issue a portal login (the patron sets the password)")
+    def issue_portal_login(self, request: HttpRequest, queryset: QuerySet[Patron]) -> None:
+        """Give each chosen patron a login; the set-password link goes to their own address."""
+        issued = 0
+        for patron in queryset:
+            try:
+                services.patron_login_issue(
+                    patron=patron, domain=request.get_host(), use_https=request.is_secure()
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+            else:
+                issued += 1
+        if issued:
+            self.message_user(request, LOGINS_ISSUED.format(count=issued), messages.SUCCESS)
+
+    def delete_model(self, request: HttpRequest, obj: Patron) -> None:
+        services.patron_delete(patron=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Patron]) -> None:
+        for patron in queryset:
+            services.patron_delete(patron=patron)
+
     inlines = [ResponsibleAdultInline]
     fieldsets = [
         (

@@ -95,7 +95,10 @@ class Patron(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.card_number}"
+        # Only the record's number: this text lands wherever a patron is shown
+        # without being asked for (a select list, an admin log, a confirmation
+        # page); who they are is shown only where the gate let it be read.
+        return f"Patron #{self.pk}"
 
     @property
     def full_name(self) -> str:
@@ -169,7 +172,7 @@ class ResponsibleAdult(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_relationship_display()} of {self.minor}"
+        return f"{self.get_relationship_display()} of patron #{self.minor_id}"
 
     @property
     def display_name(self) -> str:

@@ -1,9 +1,7 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.core.mail import EmailMultiAlternatives
-from django.template import loader
+from django.contrib.auth.forms import AuthenticationForm
 
 from library.models import Branch
 from privacy.policy import DataCategory
@@ -22,29 +20,6 @@ class PortalLoginForm(AuthenticationForm):
         ),
     )
     error_messages = {**AuthenticationForm.error_messages, "invalid_login": LOGIN_FAILED}
-
-
-class PasswordResetMailForm(PasswordResetForm):
-    """Django's reset form for the worker: a failed send raises, so the task retries it."""
-
-    def send_mail(
-        self,
-        subject_template_name: str,
-        email_template_name: str,
-        context: dict[str, Any],
-        from_email: str | None,
-        to_email: str,
-        html_email_template_name: str | None = None,
-    ) -> None:
-        # Django's own send_mail logs a failure and carries on, which would end the
-        # task as if the mail had gone.
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        message = EmailMultiAlternatives(subject, body, from_email, [to_email])
-        if html_email_template_name is not None:
-            html = loader.render_to_string(html_email_template_name, context)
-            message.attach_alternative(html, "text/html")
-        message.send()
 
 
 class SelfConsentForm(forms.Form):

@@ -145,7 +145,11 @@ def access_history(
     if patron.user_id is not None:
         entries = entries.exclude(actor_id=patron.user_id)
     if gagged:
-        entries = entries.exclude(Q(additional_data__legal_order__in=gagged))
+        # Only reads that name a gagged order are hidden; a read naming no order
+        # has no key, and a bare NOT IN would drop it too (SQL's NULL logic).
+        entries = entries.exclude(
+            additional_data__has_key="legal_order", additional_data__legal_order__in=gagged
+        )
     if before is not None:
         entries = entries.filter(seq__lt=before)
     page = list(

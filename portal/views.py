@@ -27,8 +27,9 @@ from library.paginators import CappedCountPaginator
 from library.params import positive_id
 from library.search_terms import search_of, search_redirect
 from library.staff import AuthenticatedRequest
+from patrons import tasks
 from patrons.models import Patron
-from portal import forms, selectors, tasks
+from portal import forms, selectors
 from privacy import access, services
 from privacy import selectors as privacy_selectors
 from privacy.models import Consent

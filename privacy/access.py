@@ -391,13 +391,20 @@ def find_minor(user: Any, *, pk: int, category: DataCategory) -> Patron:
 
 
 def record_list_read(
-    user: Any, patron_ids: Iterable[int], category: DataCategory, purpose: Purpose
+    user: Any,
+    patron_ids: Iterable[int],
+    category: DataCategory,
+    purpose: Purpose,
+    *,
+    legal_order: LegalOrder | None = None,
 ) -> set[int]:
     """Log one read per patron a list page would show, in one append; return those it may show.
 
     The scope is derived here again (as `scoped_patrons` does, in one query)
     rather than trusted from the caller: ids outside it are logged as refused
-    and left out of the returned set, which is what the page may show.
+    and left out of the returned set, which is what the page may show. Reads
+    made for a legal order name it, so an order that forbids telling the patron
+    hides exactly these reads from them (CONF-5).
     """
     ids = list(patron_ids)
     allowed: set[int] = set()
@@ -408,6 +415,8 @@ def record_list_read(
             .values_list("pk", flat=True)
         )
     asker = asker_for_user(user, None)
+    if legal_order is not None:
+        asker = replace(asker, legal_order=legal_order)
     shown = Decision(True, _list_clause(asker, purpose), "listed within the actor's scope", "")
     withheld = gate.not_found("CONF-1", "outside the actor's scope")
     gate.record(

@@ -57,8 +57,9 @@ class InventoryAdminMixin:
     # Relations the admin shows and reads through the gate (the gated patron path).
     gate_shows: tuple[str, ...] = ()
 
-    def _reaches_a_person(self, lookup: str) -> bool:
-        """Return True if a lookup goes into a patron or a login other than through gate_shows."""
+    def _reaches_a_person(self, lookup: str, shown: tuple[str, ...] | None = None) -> bool:
+        """Return True if a lookup goes into a patron or a login other than through `shown`."""
+        shown = self.gate_shows if shown is None else shown
         people = {patron_model(), _login_model()}
         model: Any = self.model
         parts = lookup.split(LOOKUP_SEP)
@@ -68,13 +69,12 @@ class InventoryAdminMixin:
             except FieldDoesNotExist:
                 return False
             if index == 0 and part in self.holding.identity + self.holding.free_text:
-                return part not in self.gate_shows
+                return part not in shown
             if not field.is_relation:
                 return False
             model = field.related_model
             if model in people:
-                shown = LOOKUP_SEP.join(parts[: index + 1])
-                return shown not in self.gate_shows
+                return LOOKUP_SEP.join(parts[: index + 1]) not in shown
         return False
 
     def lookup_allowed(self, lookup: str, value: str, request: Any = None) -> bool:
@@ -87,7 +87,9 @@ class InventoryAdminMixin:
         # A pre-filled ?patron=<id> would render that patron next to the field,
         # read through no gate: the add form starts without people in it.
         initial = super().get_changeform_initial_data(request)  # type: ignore[misc]
-        return {name: value for name, value in initial.items() if not self._reaches_a_person(name)}
+        return {
+            name: value for name, value in initial.items() if not self._reaches_a_person(name, ())
+        }
 
     def has_autocomplete_permission(self, request: HttpRequest) -> bool:
         """Refuse: an autocomplete's answers are read through no gate."""

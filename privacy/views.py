@@ -104,7 +104,7 @@ def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     # while it is in force and covers identity (the gate derives both).
     purpose = Purpose.ORDER_REVIEW if is_director else Purpose.LEGAL_ORDER
     readable = access.record_list_read(
-        request.user, [p.pk for p in named], DataCategory.IDENTITY, purpose
+        request.user, [p.pk for p in named], DataCategory.IDENTITY, purpose, legal_order=order
     )
     scope = [patron for patron in named if patron.pk in readable]
     context = {
@@ -263,7 +263,15 @@ def agent_account(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, pk=pk, category=DataCategory.CIRCULATION, purpose=Purpose.CONTRACT
     )
     summary = records.patron_summary(patron, DataCategory.CIRCULATION)
-    return render(request, "privacy/agent_account.html", {"patron": patron, **summary})
+    # The name is identity: shown only when the contract covers it, and read
+    # through the gate like any other category (CONF-7).
+    agent = ContractedAgent.objects.get(user_id=request.user.pk or 0)
+    name = None
+    if DataCategory.IDENTITY.value in agent.categories:
+        access.read(request.user, patron, DataCategory.IDENTITY, Purpose.CONTRACT)
+        name = patron.full_name
+    context = {"account": patron.pk, "name": name, **summary}
+    return render(request, "privacy/agent_account.html", context)
 
 
 @staff_page(Purpose.REGISTRATION)

@@ -59,7 +59,7 @@ class PatronFactory(factory.django.DjangoModelFactory):
     address_line = factory.Faker("street_address")
     city = "Lawrence"
     postal_code = "66044"
-    phone = "785-555-0100"
+    phone = factory.Sequence(lambda n: f"785-555-{n % 10000:04d}")
     email = factory.Faker("email")
     date_of_birth = factory.LazyFunction(lambda: years_ago(35))
     home_branch = factory.SubFactory(BranchFactory, code="CEN", name="Central Library")

@@ -48,7 +48,7 @@ def test_who_has_seen_my_record_lists_a_desk_read(
 ):
     staff_sign_in(desk.username)
     page.goto(f"{live_server.url}/staff/admin/patrons/patron/{alice.pk}/change/")
-    expect(page.get_by_text(alice.card_number).first).to_be_visible()
+    expect(page.locator("#id_card_number")).to_have_value(alice.card_number)
     page.context.clear_cookies()
     sign_in(alice.card_number)
     page.get_by_role("link", name="Who has seen my record").click()

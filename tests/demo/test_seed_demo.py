@@ -75,23 +75,23 @@ def test_every_demo_login_works_with_its_printed_password(seeded):
             assert user.patron.card_number == login.card_number
 
 
-def test_demo_patron_logins_carry_the_patrons_email_so_password_reset_works(seeded, client):
+def test_demo_patron_logins_keep_no_copy_of_the_patron_and_password_reset_works(seeded, client):
     from django.core import mail
 
     for login in DEMO_LOGINS:
         if login.card_number:
             user = User.objects.get(username=login.username)
-            assert user.email and user.email == user.patron.email
+            # The patron record is the one source of who they are (issue 14, case 6).
+            assert (user.email, user.first_name, user.last_name) == ("", "", "")
     alice = Patron.objects.get(card_number=ALICE)
     response = client.post("/portal/password-reset/", {"email": alice.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [alice.email]
 
 
-def test_a_second_run_puts_a_changed_email_back_and_adds_nothing(seeded):
-    User.objects.filter(username="alice").update(email="")
+def test_a_second_run_wipes_a_copy_put_on_a_login_and_adds_nothing(seeded):
+    User.objects.filter(username="alice").update(email="copy@example.org")
     before = _counts()
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _counts() == before
-    alice = User.objects.get(username="alice")
-    assert alice.email == alice.patron.email
+    assert User.objects.get(username="alice").email == ""

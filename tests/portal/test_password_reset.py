@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from config.celery import app
 from config.env import env_str
-from portal import tasks
+from patrons import tasks
 from tests.portal.helpers import query_shapes
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def _reset(client, email):
 
 
 def test_the_page_queues_one_task_for_a_known_and_for_an_unknown_address(client, alice, queued):
-    known = _reset(client, alice.user.email)
+    known = _reset(client, alice.email)
     unknown = _reset(client, NOBODY)
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"] == reverse("portal:password_reset_done")
@@ -53,7 +53,7 @@ def test_the_page_queues_one_task_for_a_known_and_for_an_unknown_address(client,
     assert known_args == unknown_args == ()
     assert known_call.keys() == unknown_call.keys()
     assert known_call["kwargs"] == {
-        "email": alice.user.email,
+        "email": alice.email,
         "domain": "testserver",
         "use_https": False,
     }
@@ -61,21 +61,21 @@ def test_the_page_queues_one_task_for_a_known_and_for_an_unknown_address(client,
 
 
 def test_the_page_sends_no_mail_itself(client, alice, queued):
-    _reset(client, alice.user.email)
+    _reset(client, alice.email)
     assert mail.outbox == []
 
 
 def test_the_page_runs_the_same_queries_for_a_known_and_an_unknown_address(client, alice, queued):
     _reset(client, NOBODY)  # the first request does one-off work
     with CaptureQueriesContext(connection) as known:
-        _reset(client, alice.user.email)
+        _reset(client, alice.email)
     with CaptureQueriesContext(connection) as unknown:
         _reset(client, NOBODY)
     assert query_shapes(known.captured_queries) == query_shapes(unknown.captured_queries)
 
 
 def test_what_the_worker_logs_of_a_queued_reset_names_no_address(client, alice, queued):
-    _reset(client, alice.user.email)
+    _reset(client, alice.email)
     [(_, call)] = queued
     assert (call["argsrepr"], call["kwargsrepr"]) == (tasks.HIDDEN_ARGS, tasks.HIDDEN_KWARGS)
     assert "@" not in call["argsrepr"] + call["kwargsrepr"]
@@ -86,9 +86,9 @@ def _send(email):
 
 
 def test_the_task_mails_a_link_to_the_login_with_a_known_address(alice):
-    _send(alice.user.email)
+    _send(alice.email)
     [message] = mail.outbox
-    assert message.to == [alice.user.email]
+    assert message.to == [alice.email]
     assert "https://library.example.org/portal/password-reset/" in message.body
 
 
@@ -108,7 +108,7 @@ def test_a_mail_server_error_is_retried(alice, monkeypatch):
         return send(self, messages)
 
     monkeypatch.setattr(EmailBackend, "send_messages", fails_once)
-    _send(alice.user.email)
+    _send(alice.email)
     assert failures and len(mail.outbox) == 1
     task = tasks.password_reset_mail
     assert task.retry_backoff and task.max_retries == tasks.MAIL_RETRIES
@@ -117,14 +117,14 @@ def test_a_mail_server_error_is_retried(alice, monkeypatch):
 
 def test_a_refused_address_is_kept_out_of_the_log(alice, monkeypatch, caplog):
     def refuses(self, messages):
-        raise smtplib.SMTPRecipientsRefused({alice.user.email: (550, b"no such mailbox")})
+        raise smtplib.SMTPRecipientsRefused({alice.email: (550, b"no such mailbox")})
 
     monkeypatch.setattr(EmailBackend, "send_messages", refuses)
     with caplog.at_level(logging.INFO):
-        _send(alice.user.email)
+        _send(alice.email)
     assert mail.outbox == []
     assert "MailNotSent" in caplog.text
-    assert alice.user.email not in caplog.text and "no such mailbox" not in caplog.text
+    assert alice.email not in caplog.text and "no such mailbox" not in caplog.text
 
 
 # The real thing: a Celery worker taking the task from Redis.
@@ -167,7 +167,7 @@ def test_a_worker_takes_the_reset_from_redis_and_mails_it(client, alice, redis_b
             conn.default_channel.queue_purge(worker_app.conf.task_default_queue)
         # start_worker makes worker_app the current app, the one the page queues on.
         with start_worker(worker_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            assert _reset(client, alice.user.email).status_code == 302
+            assert _reset(client, alice.email).status_code == 302
             deadline = time.monotonic() + 20
             while not mail.outbox and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -178,5 +178,5 @@ def test_a_worker_takes_the_reset_from_redis_and_mails_it(client, alice, redis_b
         app.set_default()
     assert received == [tasks.password_reset_mail.name]
     [message] = mail.outbox
-    assert message.to == [alice.user.email]
+    assert message.to == [alice.email]
     assert "/portal/password-reset/" in message.body

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from portal.forms import PasswordResetMailForm
+from patrons.forms import PasswordResetMailForm
 
 EMAIL_TEMPLATE = "portal/password_reset_email.txt"
 SUBJECT_TEMPLATE = "portal/password_reset_subject.txt"
