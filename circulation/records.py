@@ -90,5 +90,18 @@ def _reading_history(patron: Patron, window: Window) -> list[dict[str, Any]]:
     ]
 
 
-register(RecordSource(DataCategory.CIRCULATION, release=_circulation, summary=_circulation_today))
-register(RecordSource(DataCategory.READING_HISTORY, release=_reading_history))
+register(
+    RecordSource(
+        DataCategory.CIRCULATION,
+        release=_circulation,
+        summary=_circulation_today,
+        models=("circulation.Loan", "circulation.Hold", "circulation.Fine"),
+    )
+)
+register(
+    RecordSource(
+        DataCategory.READING_HISTORY,
+        release=_reading_history,
+        models=("circulation.ReadingHistoryEntry",),
+    )
+)

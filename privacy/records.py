@@ -36,6 +36,10 @@ class RecordSource:
     release: Callable[[Patron, Window], list[dict[str, Any]]]
     # What a desk page shows of the category today; the plain records when not given.
     summary: Callable[[Patron], dict[str, Any]] | None = None
+    # The models (by label) whose rows these records come from; each model the
+    # inventory gives the patron in their download must be named by its
+    # category's source (tests/privacy/test_inventory.py).
+    models: tuple[str, ...] = ()
 
 
 _registry: dict[str, RecordSource] = {}

@@ -143,3 +143,56 @@ def test_the_scan_reads_every_table_including_audit_admin_log_and_sessions(clien
         assert expected in names
     visited = {table for table, _ in _rows()}
     assert {"privacy_auditentry", "django_session", "patrons_patron"} <= visited
+
+
+@pytest.mark.django_db
+def test_after_a_late_return_a_found_item_and_a_waived_fine_nothing_links_or_joins_them(
+    client, desk
+):
+    """The scan again, with a found library item and a waived fine, plus the linkage test.
+
+    No row ties the patron to the item (the whole-database scan), no model the
+    inventory says links both keeps such a row, and no row that still names the
+    patron keeps what would join it to the anonymised loan: the fine's amount or
+    the day the late loan came back (issue 14, cases 7 and 8).
+    """
+    from django.apps import apps
+
+    from circulation.models import FoundItem
+    from privacy.inventory import INVENTORY
+
+    branch = BranchFactory(code="CEN")
+    _restart_loan_ids()
+    LoanRuleFactory()
+    patron = PatronFactory(pk=PATRON_ID, card_number=CARD, home_branch=branch)
+    item = ItemFactory(pk=ITEM_ID, barcode=BARCODE, title=TITLE, branch=branch)
+    # Back 20 days ago, three weeks late: a day nothing else of the patron's falls on.
+    back = timezone.now() - datetime.timedelta(days=20)
+    loan = services.loan_checkout(
+        patron=patron, barcode=BARCODE, branch=branch, now=back - datetime.timedelta(days=45)
+    )
+    found = services.found_item_register(
+        kind=FoundItem.Kind.LIBRARY_ITEM,
+        description="Left on a study table",
+        branch=branch,
+        registered_by=desk,
+        barcode=BARCODE,
+    )
+    services.found_item_match(found_item=found, owner=patron)
+    fine = services.loan_checkin(barcode=BARCODE, branch=branch, now=back).fine
+    assert fine is not None
+    services.fine_waive(patron=patron, fine_id=fine.pk)
+
+    assert rows_linking(patron, item, [loan.pk]) == []
+    for holding in INVENTORY:
+        if holding.patron and holding.item:
+            model = apps.get_model(holding.model)
+            linked = model._default_manager.filter(**{holding.patron: patron, holding.item: item})
+            assert not linked.exists(), holding.model
+    amount, day = str(fine.amount), timezone.localdate(back).isoformat()
+    joining = [
+        table
+        for table, text in _rows()
+        if _mark(patron.pk).search(text) and (amount in text or day in text)
+    ]
+    assert joining == []

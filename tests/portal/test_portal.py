@@ -157,7 +157,7 @@ def test_download_holds_every_category_and_logs_each_read(client, alice):
     data = json.loads(response.content)
     assert response["Content-Disposition"].startswith("attachment")
     assert data["card_number"] == alice.card_number and len(data["circulation"]) == 1
-    assert {"identity", "reading_history", "consents", "who_has_seen_my_record"} <= set(data)
+    assert {"identity", "reading_history", "who_has_seen_my_record"} <= set(data)
     assert AuditEntry.objects.filter(object_id=alice.pk, purpose="self_service").count() == 6
 
 

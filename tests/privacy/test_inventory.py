@@ -136,3 +136,53 @@ def test_every_retention_rule_names_a_kind_that_exists_or_says_why_rows_are_kept
 def test_every_kind_that_retention_purges_is_declared():
     for purger in retention.purgers():
         assert holding_for(purger.model) is not None, purger.kind
+
+
+def test_every_model_given_in_the_download_has_a_source_for_its_category():
+    from privacy.records import source_for
+
+    for holding in INVENTORY:
+        if holding.download:
+            assert holding.category is not None, holding.model
+            source = source_for(holding.category)
+            assert source is not None, f"no records source for {holding.category}"
+            assert holding.model in source.models, f"{holding.model} not in {holding.category}"
+
+
+def test_the_download_gives_the_patron_a_record_of_every_category_the_inventory_names(client):
+    import json
+
+    from tests.factories import (
+        ComputerSessionFactory,
+        ConsentFactory,
+        EventSignupFactory,
+        FineFactory,
+        HoldFactory,
+        IdentityCheckFactory,
+        LoanFactory,
+        PatronFactory,
+        ReadingHistoryEntryFactory,
+        ReferenceConsultationFactory,
+        UserFactory,
+    )
+
+    patron = PatronFactory(user=UserFactory(), keeps_reading_history=True)
+    for make in (
+        LoanFactory,
+        HoldFactory,
+        FineFactory,
+        ReadingHistoryEntryFactory,
+        ComputerSessionFactory,
+        ReferenceConsultationFactory,
+        EventSignupFactory,
+        IdentityCheckFactory,
+        ConsentFactory,
+    ):
+        make(patron=patron)
+    client.force_login(patron.user)
+    data = json.loads(client.get("/portal/download/").content)
+    categories = {holding.category for holding in INVENTORY if holding.download}
+    for category in categories:
+        assert data[category.value], category
+    kinds = {record.get("kind") for record in data["identity"]}
+    assert {"account", "identity check", "consent"} <= kinds
