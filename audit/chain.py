@@ -219,9 +219,11 @@ def _link(entry: "AuditEntry", seq: int, prev_hash: str, not_before: Any) -> Non
     entry.entry_hash = entry_hash(entry)
 
 
-def chain_append(entry: "AuditEntry", *, save: Callable[[], None]) -> None:
+def chain_append(
+    entry: "AuditEntry", *, save: Callable[[], None], using: str | None = None
+) -> None:
     """Give an entry the next sequence number and its chain hash, then insert it."""
-    using = entry._state.db or "default"
+    using = using or entry._state.db or "default"
     with transaction.atomic(using=using):
         head = _lock_and_read_head(using)
         _link(entry, head.seq + 1, head.hash, head.timestamp)

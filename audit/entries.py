@@ -68,10 +68,12 @@ def record_summary(
     clause: str = "",
     actor: Any = None,
     details: dict[str, Any] | None = None,
+    using: str = "default",
 ) -> AuditEntry:
     """Append one entry for a bulk update or delete that django-auditlog does not see.
 
-    It says what kind of record, how many and why; never which patrons.
+    It says what kind of record, how many and why; never which patrons. `using`
+    names the connection (the archiver's, for an archive's checkpoint).
     """
     entry = AuditEntry(
         content_type=ContentType.objects.get_for_model(model),
@@ -82,7 +84,7 @@ def record_summary(
         clause=clause,
         additional_data={"bulk": True, "count": count, "reason": reason, **(details or {})},
     )
-    entry.save()
+    entry.save(using=using)
     return entry
 
 

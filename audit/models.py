@@ -103,11 +103,20 @@ class AuditEntry(AbstractLogEntry):
                 condition=Q(additional_data__has_key=chain.CHECKPOINT_KEY),
             ),
         ]
+        constraints = [
+            # Every entry is numbered from 1; on PostgreSQL a trigger also makes
+            # each new entry follow the head and link to its hash (audit 0002).
+            models.CheckConstraint(condition=Q(seq__gt=0), name="audit_seq_positive"),
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise chain.AuditTrailIsAppendOnly(chain.APPEND_ONLY_MESSAGE)
-        chain.chain_append(self, save=lambda: super(AuditEntry, self).save(*args, **kwargs))
+        chain.chain_append(
+            self,
+            save=lambda: super(AuditEntry, self).save(*args, **kwargs),
+            using=kwargs.get("using"),
+        )
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise chain.AuditTrailIsAppendOnly(chain.APPEND_ONLY_MESSAGE)
@@ -143,3 +152,24 @@ class AuditVerification(models.Model):
 
     def __str__(self) -> str:
         return f"Verification of {self.ran_at:%Y-%m-%d %H:%M}"
+
+
+class AuditWitness(models.Model):
+    """One publication of the chain's head to the sinks outside the database (audit.witness).
+
+    Kept for the auditors' front page only: what verify_audit checks is what the
+    sinks hold, which nobody with the database alone can change.
+    """
+
+    published_at = models.DateTimeField(default=timezone.now)
+    head_seq = models.BigIntegerField()
+    head_hash = models.CharField(max_length=64)
+    sinks = models.PositiveSmallIntegerField(help_text="How many sinks received it.")
+    problem = models.TextField(blank=True, help_text="The sinks that failed, if any.")
+
+    class Meta:
+        ordering = ["-published_at"]
+        get_latest_by = "published_at"
+
+    def __str__(self) -> str:
+        return f"Head #{self.head_seq} witnessed {self.published_at:%Y-%m-%d %H:%M}"

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +26,9 @@ ARCHIVE_CHAIN_BROKEN = (
     "The chain is broken at entry #{seq} ({problem}); nothing was archived. Run verify_audit."
 )
 ARCHIVE_FILE_NAME = "audit-{first:012d}-{last:012d}.jsonl"
+ARCHIVE_UNREADABLE = (
+    "The archive file does not read back as written ({problem}); nothing was removed."
+)
 
 Progress = Callable[[str], None]
 
@@ -65,10 +69,21 @@ def audit_verification_create(
     return verification
 
 
+def archiver_connection() -> str:
+    """Return the connection archiving writes through: the archiver's role where it is set up.
+
+    Only the archiver's role may DELETE from the trail (audit_db_roles); the web
+    application's role may not, so a checkpoint it forged removes nothing.
+    """
+    return "archiver" if "archiver" in settings.DATABASES else "default"
+
+
 def _remove_archived(through: int, *, batch_size: int, progress: Progress | None) -> int:
     """Remove entries up to `through` in short transactions, so appends are never held up."""
+    using = archiver_connection()
     lowest = (
-        AuditEntry.objects.filter(seq__lte=through)
+        AuditEntry.objects.using(using)
+        .filter(seq__lte=through)
         .order_by("seq")
         .values_list("seq", flat=True)
         .first()
@@ -78,8 +93,12 @@ def _remove_archived(through: int, *, batch_size: int, progress: Progress | None
         return removed
     for low in range(lowest, through + 1, batch_size):
         high = min(low + batch_size - 1, through)
-        with transaction.atomic():
-            removed += AuditEntry.objects.filter(seq__gte=low).remove_archived(through_seq=high)
+        with transaction.atomic(using=using):
+            removed += (
+                AuditEntry.objects.using(using)
+                .filter(seq__gte=low)
+                .remove_archived(through_seq=high)
+            )
         if progress:
             progress(f"removed entries up to #{high}")
     return removed
@@ -172,7 +191,14 @@ def audit_entries_archive(
     written, last_hash = _write_archive(
         path, start=start, last_seq=last_seq, batch_size=batch_size, progress=progress
     )
+    # The file is read back and checked before anything leaves the table: the
+    # checkpoint and the removal rest on an archive that verifies.
+    written_back = chain.verify_archive(path)
+    if not written_back.intact or written_back.last_hash != last_hash:
+        problem = written_back.first_break.problem if written_back.first_break else "it differs"
+        raise ArchiveError(ARCHIVE_UNREADABLE.format(problem=problem))
     checkpoint = entries.record_summary(
+        using=archiver_connection(),
         model=AuditEntry,
         action=AuditEntry.Action.DELETE,
         count=written,

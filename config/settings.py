@@ -115,6 +115,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 if _test_name := env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": _test_name}
+# archive_audit removes archived entries as a role of its own (audit_db_roles):
+# the only role that may DELETE from the audit trail. The web application never
+# holds these credentials; without them, archiving uses the default connection.
+if _archiver_url := env_str("ARCHIVER_DATABASE_URL"):
+    DATABASES["archiver"] = dj_database_url.parse(_archiver_url, conn_max_age=0)
+    DATABASES["archiver"]["TEST"] = {"MIRROR": "default"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -279,6 +285,13 @@ AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
 # types (and block TRUNCATE on PostgreSQL), so its migrations are not run.
 MIGRATION_MODULES = {"auditlog": None}
 AUDITLOG_MASK_CALLABLE = "audit.chain.redact"
+# Where witness_audit_head publishes the trail's head, outside the database
+# (audit.witness): file:///path on another volume, syslog:///dev/log or
+# syslog://host:514, mailto:auditors@example.org. verify_audit reads the heads
+# back from the first file sink and checks each against the chain and archives.
+AUDIT_WITNESS_SINKS = env_list("AUDIT_WITNESS_SINKS", [])
+# Where archive_audit writes and verify_audit finds the archive files.
+AUDIT_ARCHIVE_DIR = env_str("AUDIT_ARCHIVE_DIR", "")
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
 # No correlation id from a request header: any client could write text into the

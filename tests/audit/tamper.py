@@ -38,7 +38,7 @@ def sql(statement, params=()):
 
 def alter(seq, **fields):
     assignments = ", ".join(f"{name} = %s" for name in fields)
-    statement = f"UPDATE privacy_auditentry SET {assignments} WHERE seq = %s"  # noqa: S608
+    statement = f"UPDATE privacy_auditentry SET {assignments} WHERE seq = %s"
     sql(statement, [*fields.values(), seq])
 
 
@@ -54,16 +54,21 @@ def remove(*seqs):
         sql("DELETE FROM privacy_auditentry WHERE seq = %s", [seq])
 
 
+# Far above any real entry: where renumbered entries wait, past the unique index
+# (the database refuses numbers at or below zero).
+_ASIDE = 10**15
+
+
 def shift(from_seq, by):
     """Renumber every entry from from_seq on by `by` (in two steps, past the unique index)."""
-    sql("UPDATE privacy_auditentry SET seq = -(seq + %s) WHERE seq >= %s", [by, from_seq])
-    sql("UPDATE privacy_auditentry SET seq = -seq WHERE seq < 0")
+    sql("UPDATE privacy_auditentry SET seq = seq + %s WHERE seq >= %s", [_ASIDE + by, from_seq])
+    sql("UPDATE privacy_auditentry SET seq = seq - %s WHERE seq >= %s", [_ASIDE, _ASIDE])
 
 
 def swap(first, second):
-    sql("UPDATE privacy_auditentry SET seq = -1 WHERE seq = %s", [first])
+    sql("UPDATE privacy_auditentry SET seq = %s WHERE seq = %s", [_ASIDE, first])
     sql("UPDATE privacy_auditentry SET seq = %s WHERE seq = %s", [first, second])
-    sql("UPDATE privacy_auditentry SET seq = %s WHERE seq = -1", [second])
+    sql("UPDATE privacy_auditentry SET seq = %s WHERE seq = %s", [second, _ASIDE])
 
 
 def insert_forged(seq, prev_hash, like):

@@ -39,7 +39,7 @@ def _rows():
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             quoted = connection.ops.quote_name(table)
-            cursor.execute(f"SELECT * FROM {quoted}")  # noqa: S608 - names from introspection
+            cursor.execute(f"SELECT * FROM {quoted}")
             for row in cursor.fetchall():
                 yield (
                     table,

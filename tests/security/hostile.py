@@ -138,7 +138,7 @@ def snapshot() -> dict[str, list[tuple[object, ...]]]:
     rows = {}
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"SELECT * FROM {quote(table)}")  # noqa: S608 - names from introspection
+            cursor.execute(f"SELECT * FROM {quote(table)}")
             rows[table] = sorted(map(tuple, cursor.fetchall()), key=repr)
     return rows
 
