@@ -18,7 +18,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from audit import chain
-from audit.models import AuditEntry, AuditVerification
+from audit.models import AuditEntry, AuditVerification, AuditWitness
 from library.roles import Role
 from patrons.models import Patron
 from privacy.models import ContractedAgent, LegalOrderRelease
@@ -360,6 +360,7 @@ class ChainStatus:
     head: chain.Head
     start: chain.ChainStart
     fresh: bool  # the last verification is recent and found the chain intact
+    witnessed: AuditWitness | None = None  # the last head published outside the database
 
     @property
     def appended_since(self) -> int | None:
@@ -370,4 +371,5 @@ def chain_status() -> ChainStatus:
     """Return the last verification run and the chain's head now, for the front page."""
     last = AuditVerification.objects.order_by("-ran_at").first()
     fresh = bool(last and last.intact and timezone.now() - last.ran_at <= VERIFICATION_FRESH_FOR)
-    return ChainStatus(last, chain.chain_head(), chain.chain_start(), fresh)
+    witnessed = AuditWitness.objects.order_by("-published_at").first()
+    return ChainStatus(last, chain.chain_head(), chain.chain_start(), fresh, witnessed)

@@ -112,7 +112,8 @@ def _holding_problems(holding: Any) -> list[str]:
     except LookupError:
         return [f"{holding.model} is not an installed model"]
     problems = []
-    for name in (*holding.identity, *holding.free_text, *holding.unlogged, *holding.logged_m2m):
+    names = (*holding.identity, *holding.free_text, *holding.joining, *holding.unlogged)
+    for name in (*names, *holding.logged_m2m):
         try:
             model._meta.get_field(name)
         except FieldDoesNotExist:

@@ -48,6 +48,9 @@ class Holding:
     identity: tuple[str, ...] = ()
     # Free text that may name or describe a person: masked in the audit trail.
     free_text: tuple[str, ...] = ()
+    # Values that, beside the trail's exact time, would join a row back to an
+    # anonymised record (a fine's amount picks out the late loan): masked too.
+    joining: tuple[str, ...] = ()
     # Relation fields whose changes the trail never records (a row would tie
     # the patron to an item it must forget, CONF-9).
     unlogged: tuple[str, ...] = ()
@@ -220,6 +223,7 @@ INVENTORY: tuple[Holding, ...] = (
         item="loan__item",
         # Who owed what, when, joined to the anonymised loans, would name the borrower.
         unlogged=("patron", "loan"),
+        joining=("amount",),
         retention="settled fines",
         anonymisation="Paying or waiving forgets the patron and the loan (CONF-9).",
         logged=True,
@@ -399,8 +403,8 @@ def holding_for(model: type[models.Model]) -> Holding | None:
 
 
 def masked_fields(holding: Holding) -> list[str]:
-    """Return the fields the audit trail masks for a model: identity and free text."""
-    return [*holding.identity, *holding.free_text]
+    """Return the fields the audit trail masks for a model: identity, free text, joining values."""
+    return [*holding.identity, *holding.free_text, *holding.joining]
 
 
 def check_in_unlinks() -> list[tuple[type[models.Model], Holding]]:

@@ -412,3 +412,22 @@ def test_the_chart_refuses_a_period_longer_than_a_year(as_auditor):
     )
     assert response.status_code == 400
     assert response.context["form"].non_field_errors() == [PERIOD_TOO_LONG.format(days=366)]
+
+
+def test_the_front_page_shows_the_last_head_witnessed_outside_the_database(
+    client, auditor, settings, tmp_path
+):
+    from django.core.management import call_command
+
+    from audit.chain import chain_head
+    from tests.factories import PatronFactory
+
+    PatronFactory()
+    client.force_login(auditor)
+    assert "Never witnessed" in client.get("/audit/").content.decode()
+    settings.AUDIT_WITNESS_SINKS = [f"file://{tmp_path / 'heads.log'}"]
+    call_command("witness_audit_head", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    head = chain_head()
+    page = client.get("/audit/").content.decode()
+    assert f"{head.seq}:{head.hash}" in page and "1 sink outside the database" in page
+    assert (tmp_path / "heads.log").read_text().split()[1] == str(head)

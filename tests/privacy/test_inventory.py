@@ -114,7 +114,8 @@ def test_every_logged_model_masks_its_identity_and_free_text_in_the_trail():
             continue
         assert auditlog.contains(model), holding.model
         fields = auditlog.get_model_fields(model)
-        assert set(fields["mask_fields"]) == {*holding.identity, *holding.free_text}, holding.model
+        masked = {*holding.identity, *holding.free_text, *holding.joining}
+        assert set(fields["mask_fields"]) == masked, holding.model
         assert set(holding.unlogged) <= set(fields["exclude_fields"]), holding.model
 
 
