@@ -78,6 +78,12 @@ class PatronAdmin(admin.ModelAdmin):
         if issued:
             self.message_user(request, LOGINS_ISSUED.format(count=issued), messages.SUCCESS)
 
+    def save_model(self, request: HttpRequest, obj: Patron, form: Any, change: bool) -> None:
+        old_email = form.initial.get("email", "") if change else ""
+        super().save_model(request, obj, form, change)
+        if change and "email" in form.changed_data:
+            services.patron_email_changed(patron=obj, old_email=old_email)
+
     def delete_model(self, request: HttpRequest, obj: Patron) -> None:
         services.patron_delete(patron=obj)
 

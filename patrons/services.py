@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from patrons import tasks
 from patrons.models import Patron
@@ -50,6 +51,20 @@ def patron_login_issue(*, patron: Patron, domain: str, use_https: bool = True) -
         lambda: tasks.password_reset_mail_queue(email=email, domain=domain, use_https=use_https)
     )
     return login
+
+
+def patron_email_changed(*, patron: Patron, old_email: str) -> None:
+    """Tell the patron's previous address, once the change commits, that their address changed.
+
+    Whoever can change an address can have a password-reset link sent to the new
+    one; the notice lets the patron know and object (CONF-4). The new address is
+    not named in it.
+    """
+    if old_email and old_email.lower() != (patron.email or "").lower():
+        day = timezone.localdate().isoformat()
+        transaction.on_commit(
+            lambda: tasks.address_changed_notice_queue(old_email=old_email, day=day)
+        )
 
 
 def login_scrub(login: Any) -> None:

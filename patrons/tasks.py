@@ -53,3 +53,43 @@ def password_reset_mail_queue(*, email: str, domain: str, use_https: bool) -> No
         argsrepr=HIDDEN_ARGS,
         kwargsrepr=HIDDEN_KWARGS,
     )
+
+
+ADDRESS_CHANGED_SUBJECT = "The email address on your library account was changed"
+ADDRESS_CHANGED_BODY = (
+    "The email address on your library account was changed at the library on {day}.\n"
+    "From now on, messages and password-reset links go to the new address.\n\n"
+    "If you did not ask for this, please contact the library at once."
+)
+
+
+@shared_task(
+    autoretry_for=(MailNotSent,),
+    retry_backoff=True,
+    retry_backoff_max=MAIL_RETRY_MAX_DELAY,
+    retry_jitter=True,
+    max_retries=MAIL_RETRIES,
+)
+def address_changed_notice(*, old_email: str, day: str) -> None:
+    """Tell the old address that the account's address changed; say nothing of the new one."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    try:
+        send_mail(
+            ADDRESS_CHANGED_SUBJECT,
+            ADDRESS_CHANGED_BODY.format(day=day),
+            settings.DEFAULT_FROM_EMAIL,
+            [old_email],
+        )
+    except OSError as error:
+        raise MailNotSent(MAIL_NOT_SENT.format(kind=type(error).__name__)) from None
+
+
+def address_changed_notice_queue(*, old_email: str, day: str) -> None:
+    """Queue the notice to the old address, with the address kept out of logs."""
+    address_changed_notice.apply_async(
+        kwargs={"old_email": old_email, "day": day},
+        argsrepr=HIDDEN_ARGS,
+        kwargsrepr="{'old_email': '***', 'day': '***'}",
+    )

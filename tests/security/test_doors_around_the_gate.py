@@ -338,3 +338,26 @@ def test_a_login_cannot_be_issued_twice_or_without_an_address(alice):
     assert (
         no_address.user is None and User.objects.filter(username__startswith="patron-").count() == 0
     )
+
+
+def test_changing_a_patrons_address_tells_the_old_one(
+    desk, alice, django_capture_on_commit_callbacks
+):
+    old = alice.email
+    form = {
+        "card_number": alice.card_number,
+        "status": alice.status,
+        "card_expires_on": alice.card_expires_on.isoformat(),
+        "home_branch": alice.home_branch_id,
+        "first_name": alice.first_name,
+        "last_name": alice.last_name,
+        "date_of_birth": alice.date_of_birth.isoformat(),
+        "email": "someone.else@example.org",
+        "responsible_adults-TOTAL_FORMS": "0",
+        "responsible_adults-INITIAL_FORMS": "0",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _as(desk).post(f"{ADMIN}/patrons/patron/{alice.pk}/change/", form)
+    assert response.status_code == 302
+    [notice] = mail.outbox
+    assert notice.to == [old] and "someone.else" not in notice.body
