@@ -17,8 +17,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import url_params_from_lookup_dict
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
+from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 
@@ -66,8 +68,51 @@ def guard_model_admins(guard: Guard) -> None:
         _guards.append(guard)
 
 
+# Lookups the address may never ask for: a bad pattern is a server error, and a
+# pattern can probe a field character by character.
+REFUSED_LOOKUPS = frozenset({"regex", "iregex"})
+
+
 class RefusesAsAbsent:
-    """A model admin whose missing records answer "not found", as refused ones do."""
+    """A model admin whose missing records answer "not found", as refused ones do.
+
+    Its change list also takes from the address only the filters it offers (its
+    list_filter and date_hierarchy): Django lets any one-step lookup through,
+    reverse relations included, and a lookup such as ?legal_orders=1 or
+    ?patrons=5 would turn a list into an answer about records it never shows.
+    """
+
+    list_filter: Any
+    date_hierarchy: Any
+    model: type[Model]
+
+    def offered_filters(self, request: Any) -> set[str]:
+        """Return the first part of every lookup the change list's own filters use."""
+        offered = {self.date_hierarchy} if self.date_hierarchy else set()
+        list_filter = self.get_list_filter(request) if request is not None else self.list_filter  # type: ignore[attr-defined]
+        for item in list_filter:
+            if isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
+                offered.add(str(item.parameter_name))
+            elif isinstance(item, (list, tuple)):
+                offered.add(str(item[0]).split(LOOKUP_SEP)[0])
+            else:
+                offered.add(str(item).split(LOOKUP_SEP)[0])
+        return offered
+
+    def lookup_allowed(self, lookup: str, value: str, request: Any = None) -> bool:
+        """Allow only the lookups of the filters the change list offers, and no patterns."""
+        parts = lookup.split(LOOKUP_SEP)
+        if parts[-1] in REFUSED_LOOKUPS:
+            return False
+        # A raw-id popup narrows by the field's own limit_choices_to; Django allows those.
+        for fk_lookup in self.model._meta.related_fkey_lookups:
+            if callable(fk_lookup):
+                fk_lookup = fk_lookup()
+            if (lookup, value) in url_params_from_lookup_dict(fk_lookup).items():
+                return True
+        if parts[0] not in self.offered_filters(request):
+            return False
+        return bool(super().lookup_allowed(lookup, value, request))  # type: ignore[misc]
 
     def _get_obj_does_not_exist_redirect(
         self, request: HttpRequest, opts: Any, object_id: str

@@ -121,3 +121,11 @@ class ResponsibleAdultAdmin(admin.ModelAdmin):
     search_fields = ["=minor__card_number", "=adult__card_number", "adult_name"]
     raw_id_fields = ["minor", "adult"]
     readonly_fields = ["listed_at", "listed_by"]
+
+    def save_model(
+        self, request: HttpRequest, obj: ResponsibleAdult, form: Any, change: bool
+    ) -> None:
+        # Who listed an adult on a minor's account is part of the record (CONF-4).
+        if not change:
+            obj.listed_by_id = request.user.pk
+        super().save_model(request, obj, form, change)

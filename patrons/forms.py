@@ -5,8 +5,29 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import EmailMultiAlternatives
 from django.template import loader
+
+
+class PatronLoginTokens(PasswordResetTokenGenerator):
+    """Reset tokens bound to the address on the patron record, which their login has no copy of.
+
+    Django binds a token to the login's own email, which a patron's login keeps
+    empty; binding it to the patron record's address instead means a link stops
+    working once that address changes.
+    """
+
+    def _make_hash_value(self, user: Any, timestamp: int) -> str:
+        patron = getattr(user, "patron", None)
+        address = (patron.email if patron is not None else user.email) or ""
+        login = (
+            "" if user.last_login is None else user.last_login.replace(microsecond=0, tzinfo=None)
+        )
+        return f"{user.pk}{user.password}{login}{timestamp}{address}"
+
+
+patron_login_tokens = PatronLoginTokens()
 
 
 class PasswordResetMailForm(PasswordResetForm):

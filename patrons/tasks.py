@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from patrons.forms import PasswordResetMailForm
+from patrons.forms import PasswordResetMailForm, patron_login_tokens
 
 EMAIL_TEMPLATE = "portal/password_reset_email.txt"
 SUBJECT_TEMPLATE = "portal/password_reset_subject.txt"
@@ -39,6 +39,7 @@ def password_reset_mail(*, email: str, domain: str, use_https: bool) -> None:
         form.save(
             domain_override=domain,
             use_https=use_https,
+            token_generator=patron_login_tokens,
             subject_template_name=SUBJECT_TEMPLATE,
             email_template_name=EMAIL_TEMPLATE,
         )

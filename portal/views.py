@@ -28,6 +28,7 @@ from library.params import positive_id
 from library.search_terms import search_of, search_redirect
 from library.staff import AuthenticatedRequest
 from patrons import tasks
+from patrons.forms import patron_login_tokens
 from patrons.models import Patron
 from portal import forms, selectors
 from privacy import access, services
@@ -127,6 +128,7 @@ password_reset_done = public(
 )
 password_reset_confirm = public(
     auth_views.PasswordResetConfirmView.as_view(
+        token_generator=patron_login_tokens,
         template_name="portal/password_reset_confirm.html",
         success_url=reverse_lazy("portal:password_reset_complete"),
     )

@@ -56,6 +56,8 @@ class Asker:
     recipient: str = ""  # a third party's name, for consent
     emergency: bool = False
     incident_in_scope: bool = False
+    # The roles of the staff member answering this asker at a desk.
+    relayed_by: frozenset[Role] = frozenset()
     extra: dict[str, Any] = field(default_factory=dict)  # ids recorded with the audit entry
 
 
@@ -172,6 +174,7 @@ def _facts(
         contract_in_scope=contract_in_scope,
         consent_in_scope=consent_in_scope,
         emergency=asker.emergency,
+        desk_roles=asker.relayed_by,
         # CONF-10: only staff who handle incidents may hand an identity to police.
         incident_in_scope=asker.incident_in_scope
         and staff_operation_allows(roles_of(actor), DataCategory.IDENTITY, Purpose.INCIDENT),
@@ -186,7 +189,10 @@ def _decision_for_unknown(asker: Asker, category: DataCategory, purpose: Purpose
     that there is no such record.
     """
     facts = Facts(
-        identity_verified=asker.identified, staff_roles=asker.roles, emergency=asker.emergency
+        identity_verified=asker.identified,
+        staff_roles=asker.roles,
+        emergency=asker.emergency,
+        desk_roles=asker.relayed_by,
     )
     decision = decide(Request(asker.requester, category, purpose, facts))
     if decision.allowed:
@@ -219,10 +225,10 @@ def _read(
     asker: Asker,
 ) -> gate.Read:
     details: dict[str, Any] = {"requester": asker.requester.value}
-    if asker.roles:
+    if asker.roles or asker.relayed_by:
         # Kept so the patron can later see which role, at which branch, read
         # their record, without learning the staff member's name.
-        details["roles"] = sorted(role.value for role in asker.roles)
+        details["roles"] = sorted(role.value for role in asker.roles or asker.relayed_by)
         branch = _branch_code(actor)
         if branch:
             details["branch"] = branch

@@ -34,6 +34,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest, HttpResponse
 
+from library.roles import may
 from privacy import access, inventory
 from privacy.inventory import Holding
 from privacy.policy import DataCategory, Purpose
@@ -133,10 +134,30 @@ class GatedAdminMixin(InventoryAdminMixin):
     gate_purpose: Purpose = Purpose.REGISTRATION
     gate_patron_path: str = ""  # "" when the model is Patron itself
 
+    def _works_here(self, request: HttpRequest) -> bool:
+        # Model permissions alone (a superuser holds all of them) never write
+        # patron data: the role must perform the operation the admin reads for.
+        return may(request.user, self.gate_purpose)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._works_here(request) and bool(super().has_add_permission(request, *args))  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._works_here(request) and bool(super().has_change_permission(request, obj))  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._works_here(request) and bool(super().has_delete_permission(request, obj))  # type: ignore[misc]
+
     def _patron_id(self, obj: Model) -> int | None:
         if not self.gate_patron_path:
             return obj.pk
         return getattr(obj, f"{self.gate_patron_path}_id", None)
+
+    def _patron_ids(self, obj: Model) -> list[int]:
+        """Return every patron a row shows: its own, and the others the inventory names."""
+        paths = [self.gate_patron_path, *self.holding.admin_also_shows]
+        ids = [obj.pk if not path else getattr(obj, f"{path}_id", None) for path in paths]
+        return [pk for pk in ids if pk is not None]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)  # type: ignore[misc]
@@ -168,6 +189,10 @@ class GatedAdminMixin(InventoryAdminMixin):
             model = patron_model()
             patron = obj if isinstance(obj, model) else model.objects.get(pk=patron_id)
         access.read(request.user, patron, self.gate_category, self.gate_purpose)
+        if obj is not None:
+            for other in self._patron_ids(obj)[1:]:
+                shown = patron_model().objects.get(pk=other)
+                access.read(request.user, shown, self.gate_category, self.gate_purpose)
         request._gated_object = (cache_key, obj)  # type: ignore[attr-defined]
         return obj
 
@@ -194,12 +219,9 @@ class GatedAdminMixin(InventoryAdminMixin):
         response = super().changelist_view(request, extra_context)  # type: ignore[misc]
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
-            ids = [self._patron_id(obj) for obj in changelist.result_list]
+            ids = [pk for obj in changelist.result_list for pk in self._patron_ids(obj)]
             access.record_list_read(
-                request.user,
-                [pk for pk in ids if pk is not None],
-                self.gate_category,
-                self.gate_purpose,
+                request.user, list(dict.fromkeys(ids)), self.gate_category, self.gate_purpose
             )
         return response
 

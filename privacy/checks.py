@@ -118,7 +118,7 @@ def _holding_problems(holding: Any) -> list[str]:
             model._meta.get_field(name)
         except FieldDoesNotExist:
             problems.append(f"{holding.model} has no field {name!r}")
-    for path in (holding.patron, holding.item):
+    for path in (holding.patron, holding.item, *holding.admin_also_shows):
         if path:
             current = model
             for part in path.split("__"):

@@ -66,6 +66,9 @@ class Holding:
     # The staff admin shows a row's patron, read through the gate for this
     # purpose; None: an admin over the model never shows the patron link.
     admin_purpose: Purpose | None = None
+    # Other patrons a gated admin shows on a row (by path), read through the
+    # gate as well: a listed adult beside the minor, say.
+    admin_also_shows: tuple[str, ...] = ()
     # The patron receives these rows in their own download.
     download: bool = False
     # The field check-in clears on rows that link the patron and the item.
@@ -118,6 +121,7 @@ INVENTORY: tuple[Holding, ...] = (
         retention=KEPT_WITH_ACCOUNT,
         logged=True,
         admin_purpose=Purpose.REGISTRATION,
+        admin_also_shows=("adult",),
         download=True,
     ),
     Holding(

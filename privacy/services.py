@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from library.roles import Requirement, may
+from library.roles import Requirement, may, roles_of
 from privacy import access, gate, records
 from privacy.access import Asker
 from privacy.models import (
@@ -339,6 +339,7 @@ class InquiryAnswer:
     # Under a legal order: exactly the records the release recorded, inside the
     # order's dates (CONF-5); the desk shows these and nothing else.
     released: list[dict[str, Any]] | None = None
+    named: bool = False  # the patron's name may be shown with the answer
 
 
 # What each kind of desk question is about.
@@ -438,11 +439,17 @@ def inquiry_answer(
         legal_order=legal_order if purpose is Purpose.LEGAL_ORDER else None,
         recipient=recipient.strip(),
         emergency=inquiry_kind == Inquiry.Kind.EMERGENCY_MESSAGE,
+        # Who answers matters as much as who asks: the patron later sees which
+        # role read their record at a desk, and a role reads only its own work.
+        relayed_by=roles_of(staff)
+        if asked_by in (Requester.ACCOUNT_HOLDER, Requester.RESPONSIBLE_ADULT)
+        else frozenset(),
         extra={"inquiry_kind": inquiry_kind.value},
     )
     release = None
     released: list[dict[str, Any]] | None = None
     shown = None
+    named = False
     names_no_record = (
         data_category is DataCategory.PRESENCE
         or purpose
@@ -469,6 +476,21 @@ def inquiry_answer(
                 actor=staff, asker=asker, patron=patron, category=data_category, purpose=purpose
             )
             shown = patron
+            named = data_category is DataCategory.IDENTITY
+            if not named:
+                # Naming the patron in the answer is a read of who they are, too:
+                # made, and logged, only where that is allowed as well.
+                try:
+                    access.disclose(
+                        actor=staff,
+                        asker=asker,
+                        patron=patron,
+                        category=DataCategory.IDENTITY,
+                        purpose=purpose,
+                    )
+                    named = True
+                except gate.Refused:
+                    named = False
         except gate.Refused as refused:
             decision = refused.decision
 
@@ -483,4 +505,4 @@ def inquiry_answer(
         clause=decision.clause,
         answer=decision.message,
     )
-    return InquiryAnswer(inquiry, decision, data_category, shown, release, released)
+    return InquiryAnswer(inquiry, decision, data_category, shown, release, released, named)

@@ -21,6 +21,7 @@ from library.staff import AuthenticatedRequest, staff_page
 from privacy import access, forms, gate, records, selectors, services
 from privacy.models import Consent, ContractedAgent, LegalOrder
 from privacy.policy import DataCategory, Purpose
+from privacy.subjects import patron_model
 
 UNKNOWN_CARDS = "No patron has these card numbers: {}."
 
@@ -52,19 +53,12 @@ def order_create(request: AuthenticatedRequest) -> HttpResponse:
     form = forms.LegalOrderForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        patrons, unknown = [], []
-        for number in data["card_numbers"]:
-            try:
-                patrons.append(
-                    access.find_patron(
-                        request.user,
-                        card_number=number,
-                        category=DataCategory.IDENTITY,
-                        purpose=Purpose.REGISTRATION,
-                    )
-                )
-            except gate.Refused:
-                unknown.append(number)
+        # The cards are read as part of recording the order, and logged once the
+        # order exists, naming it: a gagged order then hides these reads from the
+        # patron exactly as it hides every other read under it (CONF-5).
+        named = list(patron_model().objects.filter(card_number__in=data["card_numbers"]))
+        found = {patron.card_number for patron in named}
+        unknown = [number for number in data["card_numbers"] if number not in found]
         if unknown:
             form.add_error("card_numbers", UNKNOWN_CARDS.format(", ".join(unknown)))
         else:
@@ -75,7 +69,7 @@ def order_create(request: AuthenticatedRequest) -> HttpResponse:
                     issuing_authority=data["issuing_authority"],
                     requesting_agency=data["requesting_agency"],
                     case_number=data["case_number"],
-                    patrons=patrons,
+                    patrons=named,
                     categories=data["categories"],
                     records_from=data["records_from"],
                     records_until=data["records_until"],
@@ -86,6 +80,13 @@ def order_create(request: AuthenticatedRequest) -> HttpResponse:
             except ValidationError as error:
                 _errors_to_form(form, error)
             else:
+                access.record_list_read(
+                    request.user,
+                    [patron.pk for patron in named],
+                    DataCategory.IDENTITY,
+                    Purpose.ORDER_REVIEW,
+                    legal_order=order,
+                )
                 messages.success(
                     request, "Order recorded. It releases nothing until you mark it valid."
                 )

@@ -65,6 +65,9 @@ class Facts:
     consent_in_scope: bool = False  # the patron consented to this recipient for this category
     emergency: bool = False  # someone asks to relay an urgent message (FAC-6)
     incident_in_scope: bool = False  # the patron is named in a recorded incident (CONF-10)
+    # The roles of the staff member answering at a desk, when the requester is
+    # the account holder or a listed adult asking in person (CONF-3, CONF-4).
+    desk_roles: frozenset[Role] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,28 @@ def staff_operation_allows(
     return category in OPERATION_CATEGORIES.get(purpose, frozenset()) and roles_may(roles, purpose)
 
 
+def roles_handle(roles: frozenset[Role], category: DataCategory) -> bool:
+    """Return True if one of these roles performs an operation that needs this category."""
+    return any(
+        category in categories and roles_may(roles, operation)
+        for operation, categories in OPERATION_CATEGORIES.items()
+    )
+
+
+# CONF-3: at a desk, staff tell a patron or a listed adult only what their own
+# work handles; a security guard does not read out loans, nor a clerk reference
+# questions, however well the asker identified themselves.
+_NOT_THIS_ROLES_WORK = refuse(
+    "CONF-3",
+    "not the answering staff member's work",
+    "This is not part of your role's work: ask a colleague whose work it is.",
+)
+
+
+def _desk_handles(facts: Facts, category: DataCategory) -> bool:
+    return not facts.desk_roles or roles_handle(facts.desk_roles, category)
+
+
 def decide(request: Request) -> Decision:
     """Return whether this data may go to this requester for this purpose, and why."""
     category, facts = request.category, request.facts
@@ -168,6 +193,8 @@ def decide(request: Request) -> Decision:
                 "identity not verified",
                 "Please show identification before we discuss your account.",
             )
+        if not _desk_handles(facts, category):
+            return _NOT_THIS_ROLES_WORK
         return allow(
             "CONF-9" if category is DataCategory.READING_HISTORY else "CONF-4",
             "account holder, identity verified",
@@ -274,6 +301,8 @@ def _decide_responsible_adult(request: Request) -> Decision:
             "a responsible adult sees account details, loans, holds and fines only",
             "A responsible adult can see the child's account details, loans, holds and fines only.",
         )
+    if not _desk_handles(facts, request.category):
+        return _NOT_THIS_ROLES_WORK
     return allow(
         "CONF-4",
         "listed responsible adult of a minor, identity verified",

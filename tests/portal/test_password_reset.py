@@ -180,3 +180,32 @@ def test_a_worker_takes_the_reset_from_redis_and_mails_it(client, alice, redis_b
     [message] = mail.outbox
     assert message.to == [alice.email]
     assert "/portal/password-reset/" in message.body
+
+
+def _link_in(message):
+    import re
+
+    return re.search(r"https?://[^/\s]+(/portal/password-reset/\S+/)", message.body).group(1)
+
+
+def test_the_mailed_link_sets_the_password_and_the_patron_signs_in(client, alice):
+    client.post("/portal/password-reset/", {"email": alice.email})
+    [message] = mail.outbox
+    form_page = client.get(_link_in(message), follow=True)
+    assert form_page.status_code == 200 and "new_password1" in form_page.content.decode()
+    new = "a-new-password-2026"
+    done = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
+    )
+    assert done.status_code == 302
+    alice.user.refresh_from_db()
+    assert alice.user.check_password(new)
+
+
+def test_a_link_stops_working_once_the_address_on_the_record_changes(client, alice):
+    client.post("/portal/password-reset/", {"email": alice.email})
+    [message] = mail.outbox
+    alice.email = "moved.away@example.org"
+    alice.save()
+    page = client.get(_link_in(message), follow=True).content.decode()
+    assert "new_password1" not in page

@@ -127,3 +127,64 @@ def test_no_admin_screen_shows_a_patron_unless_the_gate_allowed_and_logged_it(wo
                     )
     assert tried > 150
     assert shown_unlogged == []
+
+
+def _unoffered_relations(model_admin, request):
+    """Return the names of the model's relations, both ways, its change list does not filter by."""
+    offered = model_admin.offered_filters(request)
+    return [
+        field.name
+        for field in model_admin.model._meta.get_fields()
+        if field.is_relation and field.name not in offered
+    ]
+
+
+def _lister(world, base):
+    """Return the first of a superuser, the auditor and the director whose change list opens."""
+    for kind in (ROOT, AUD, DIR):
+        client = world.client(kind)
+        with isolated():
+            status = client.get(base).status_code
+            transaction.set_rollback(True)
+        if status == 200:
+            return kind, client
+    raise AssertionError(f"no one can open {base}")
+
+
+def test_no_change_list_answers_a_filter_it_does_not_offer(world, rf):
+    """A relation the list does not offer as a filter, either way round, is refused as a
+    bad request to whoever may open the list: ?legal_orders=1 on the patron list would
+    answer which patrons an order names without showing the order."""
+    answered = []
+    tried = 0
+    for model, model_admin in _registry().items():
+        base = f"/staff/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        kind, client = _lister(world, base)
+        request = rf.get(base)
+        request.user = world.users[kind]
+        for name in _unoffered_relations(model_admin, request):
+            for query in (f"{name}=1", f"{name}__isnull=False", f"{name}__id__gt=0"):
+                tried += 1
+                with isolated():
+                    status = client.get(f"{base}?{query}").status_code
+                    transaction.set_rollback(True)
+                if status != 400:
+                    answered.append(f"{base}?{query} as {kind} -> {status}")
+    assert tried > 100
+    assert answered == []
+
+
+def test_no_change_list_takes_a_pattern_even_on_a_filter_it_offers(world, rf):
+    answered = []
+    for model, model_admin in _registry().items():
+        base = f"/staff/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        kind, client = _lister(world, base)
+        request = rf.get(base)
+        request.user = world.users[kind]
+        for name in sorted(model_admin.offered_filters(request)):
+            with isolated():
+                status = client.get(f"{base}?{name}__regex=.").status_code
+                transaction.set_rollback(True)
+            if status != 400:
+                answered.append(f"{base}?{name}__regex=. as {kind} -> {status}")
+    assert answered == []

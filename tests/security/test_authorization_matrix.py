@@ -269,8 +269,10 @@ staff/admin/library/staffprofile/<path:object_id>/
 # (CONF-3); a role or superuser the gate refuses gets the not-found page.
 admin:patrons_patron_changelist
   *       in    in    in    in   200   200   200   404   404   200   404    in   200
+# Writing patron records takes the role that registers patrons; a superuser's
+# model permissions alone write nothing (CONF-3).
 admin:patrons_patron_add
-  *       in    in    in    in   200   404   200   404   404   200   404    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:patrons_patron_history
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:patrons_patron_delete
@@ -282,7 +284,7 @@ staff/admin/patrons/patron/<path:object_id>/
 admin:patrons_responsibleadult_changelist
   *       in    in    in    in   200   404   200   404   404   200   404    in   200
 admin:patrons_responsibleadult_add
-  *       in    in    in    in   200   404   200   404   404   200   404    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:patrons_responsibleadult_history
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:patrons_responsibleadult_delete
@@ -294,7 +296,7 @@ staff/admin/patrons/responsibleadult/<path:object_id>/
 admin:privacy_identitycheck_changelist
   *       in    in    in    in   200   200   200   404   404   200   404    in   200
 admin:privacy_identitycheck_add
-  *       in    in    in    in   200   200   200   404   404   200   404    in   200
+  *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:privacy_identitycheck_history
   *       in    in    in    in   200   404   200   404   404   200   404    in   404
 admin:privacy_identitycheck_delete

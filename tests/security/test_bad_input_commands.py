@@ -85,6 +85,12 @@ def _arguments(directory: Path) -> dict[str, st.SearchStrategy[list[str]]]:
         ),
         "seed_demo": st.lists(NOT_AN_ARGUMENT, min_size=1, max_size=2),
         "sync_roles": st.lists(NOT_AN_ARGUMENT, min_size=1, max_size=2),
+        # The archiver's name is never a valid one, so no role is made outside the test.
+        "audit_db_roles": st.tuples(
+            st.one_of(SCALAR, st.sampled_from(["library_app", "x; DROP TABLE t", "1abc"])),
+            st.sampled_from(["bad name", "a" * 80, "", "x'y", "\x00"]),
+        ).map(lambda values: ["--app-role", values[0], "--archiver-role", values[1]]),
+        "witness_audit_head": st.lists(NOT_AN_ARGUMENT, min_size=1, max_size=2),
     }
 
 
