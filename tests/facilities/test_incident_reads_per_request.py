@@ -1,5 +1,6 @@
 """Issue 15, case 6: a guard working an incident writes one read of a patron per request,
-and every read records the branch it was made at."""
+every read records the branch it was made at, and the patron sees the guard's reads of one
+day as one counted line."""
 
 import datetime
 
@@ -94,6 +95,21 @@ def test_each_request_of_the_incident_flow_writes_one_read_of_a_patron(client, g
             assert len(reads) <= 1, (what, patron.first_name, len(reads))
             for read in reads:
                 assert read.additional_data["branch"] == "NTH", what
+
+
+def test_the_patron_sees_the_guards_day_as_one_counted_line_with_the_branch(
+    client, guard, alice, bob
+):
+    client.force_login(guard)
+    incident = IncidentFactory()
+    requests = sum(
+        1 for what, since in _walk(client, incident, alice, bob) if _reads_of(alice, since)
+    )
+    assert requests == 7  # each request that showed or looked up alice
+    client.force_login(alice.user)
+    page = client.get("/portal/who-has-seen-my-record/").content.decode()
+    assert page.count("Security guard") == 1
+    assert "NTH" in page and f"{requests} reads" in page
 
 
 def test_a_release_to_police_keeps_the_guards_read_and_the_disclosure_apart(client, guard, alice):
