@@ -16,13 +16,13 @@ from circulation import services
 from circulation.forms import CardForm, ContactForm, FoundItemForm, OwnerByNameForm
 from circulation.models import FoundItem
 from circulation.services import CirculationError
-from library.staff import staff_page
+from circulation.views import desk_page_for
 from patrons.models import Patron
 from privacy import access
 from privacy.gate import NOT_FOUND_MESSAGE, Refused
 from privacy.policy import DataCategory, Purpose
 
-found_page = staff_page(Purpose.FOUND_ITEM)
+found_page = desk_page_for(Purpose.FOUND_ITEM)
 NO_OWNER_MATCHED = "No patron matched that card number; the item is registered without an owner."
 CANDIDATE_LIMIT = 10
 

@@ -5,7 +5,9 @@ as the patron's id in the path, never as a card number or name in a URL. Every
 page that shows a patron reads them through the gate with the step's purpose.
 """
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -18,18 +20,52 @@ from circulation import selectors, services
 from circulation.forms import BarcodeForm, BranchForm, CardForm
 from circulation.services import CirculationError
 from library.models import Branch
+from library.roles import Requirement
 from library.staff import staff_page
 from patrons.models import Patron
+from privacy import gate
 from privacy.gate import NOT_FOUND_MESSAGE, Refused
 from privacy.policy import Purpose
 
 CARD_NOT_FOUND = NOT_FOUND_MESSAGE
 NO_DESK_BRANCH = "Set this desk's branch first."
 HOLD_LABEL = "Barcode of the item to hold"
-desk_page = staff_page(Purpose.CIRCULATION)
-holds_page = staff_page(Purpose.HOLDS)
-fines_page = staff_page(Purpose.FINES)
 SESSION_BRANCH = "desk_branch"
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def _at_chosen_branch(view: View) -> View:
+    """Tell the gate that this page's reads are made at the branch the desk chose, if any."""
+
+    @wraps(view)
+    def at_branch(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        branch_id = request.session.get(SESSION_BRANCH)
+        code = (
+            Branch.objects.filter(pk=branch_id).values_list("code", flat=True).first()
+            if branch_id
+            else None
+        )
+        if code:
+            gate.made_at(code)
+        return view(request, *args, **kwargs)
+
+    return at_branch  # type: ignore[return-value]
+
+
+def desk_page_for(requirement: Requirement) -> Callable[[View], View]:
+    """Declare a desk page: a staff page whose reads are recorded at the desk's branch."""
+    page = staff_page(requirement)
+
+    def decorate(view: View) -> View:
+        return page(_at_chosen_branch(view))
+
+    return decorate
+
+
+desk_page = desk_page_for(Purpose.CIRCULATION)
+holds_page = desk_page_for(Purpose.HOLDS)
+fines_page = desk_page_for(Purpose.FINES)
 
 
 def desk_branch(request: HttpRequest, form: Any = None) -> Branch | None:

@@ -436,7 +436,12 @@ def _copy_audit(
         changes_text="",
         category=DataCategory.CIRCULATION.value,
         clause="CONF-3",
-        additional_data={"requester": "staff", "basis": "seeded", "roles": ["circulation"]},
+        additional_data={
+            "requester": "staff",
+            "basis": "seeded",
+            "roles": ["circulation"],
+            "branch": BRANCHES[0][0],
+        },
     )
     extra = json.dumps(base["additional_data"])
     columns = {field.attname: field.column for field in AUDIT_FIELDS}

@@ -27,7 +27,7 @@ from circulation.models import (
     LoanRule,
     ReadingHistoryEntry,
 )
-from library.models import Branch
+from library.models import Branch, StaffProfile
 from library.roles import Role
 from patrons.models import Patron, ResponsibleAdult
 
@@ -44,6 +44,7 @@ class DemoLogin:
     description: str
     role: Role | None = None
     card_number: str = ""
+    branch: str = ""  # a staff login's branch code: every staff read records where it was made
 
 
 def card_number(index: int) -> str:
@@ -57,13 +58,17 @@ def barcode(index: int) -> str:
 ALICE, BOB, CAROL, DAN = card_number(1), card_number(2), card_number(3), card_number(4)
 
 DEMO_LOGINS = [
-    DemoLogin("desk", "desk-demo-2026", "Circulation staff", Role.CIRCULATION),
-    DemoLogin("reference", "reference-demo-2026", "Reference librarian", Role.REFERENCE),
-    DemoLogin("incharge", "incharge-demo-2026", "Person in charge", Role.PERSON_IN_CHARGE),
-    DemoLogin("guard", "guard-demo-2026", "Security guard", Role.SECURITY_GUARD),
-    DemoLogin("itstaff", "itstaff-demo-2026", "IT staff", Role.IT_STAFF),
-    DemoLogin("director", "director-demo-2026", "Library director", Role.DIRECTOR),
-    DemoLogin("auditor", "auditor-demo-2026", "Auditor", Role.AUDITOR),
+    DemoLogin("desk", "desk-demo-2026", "Circulation staff", Role.CIRCULATION, branch="CEN"),
+    DemoLogin(
+        "reference", "reference-demo-2026", "Reference librarian", Role.REFERENCE, branch="NTH"
+    ),
+    DemoLogin(
+        "incharge", "incharge-demo-2026", "Person in charge", Role.PERSON_IN_CHARGE, branch="WST"
+    ),
+    DemoLogin("guard", "guard-demo-2026", "Security guard", Role.SECURITY_GUARD, branch="CEN"),
+    DemoLogin("itstaff", "itstaff-demo-2026", "IT staff", Role.IT_STAFF, branch="CEN"),
+    DemoLogin("director", "director-demo-2026", "Library director", Role.DIRECTOR, branch="CEN"),
+    DemoLogin("auditor", "auditor-demo-2026", "Auditor", Role.AUDITOR, branch="CEN"),
     DemoLogin(
         "alice", "alice-demo-2026", f"Patron {ALICE}, keeps reading history", card_number=ALICE
     ),
@@ -225,7 +230,7 @@ def seed_demo(*, progress: Callable[[str], None] = lambda text: None) -> dict[st
     progress("items")
     items = _seed_items(rng, list(branches.values()), created)
     progress("logins")
-    _seed_logins(patrons, created)
+    _seed_logins(patrons, branches, created)
     if not Loan.objects.filter(item__barcode__startswith=BARCODE_PREFIX).exists():
         progress("loans, holds and fines")
         _seed_circulation(rng, today, patrons, items, created)
@@ -365,7 +370,9 @@ def _seed_items(rng: random.Random, branches: list[Branch], created: dict[str, i
     return list(Item.objects.filter(barcode__startswith=BARCODE_PREFIX).order_by("barcode"))
 
 
-def _seed_logins(patrons: list[Patron], created: dict[str, int]) -> None:
+def _seed_logins(
+    patrons: list[Patron], branches: dict[str, Branch], created: dict[str, int]
+) -> None:
     by_card = {patron.card_number: patron for patron in patrons}
     made = 0
     for login in DEMO_LOGINS:
@@ -378,6 +385,9 @@ def _seed_logins(patrons: list[Patron], created: dict[str, int]) -> None:
             made += 1
         if login.role is not None:
             user.groups.add(Group.objects.get(name=login.role.group_name))
+            StaffProfile.objects.get_or_create(
+                user=user, defaults={"branch": branches[login.branch]}
+            )
         if login.card_number:
             patron = by_card[login.card_number]
             if patron.user_id is None:

@@ -1,10 +1,14 @@
 """Reads for the patron portal. Callers pass the gate for the patron and category first."""
 
+import datetime
+import json
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from circulation.models import Fine, Hold, Item, Loan, ReadingHistoryEntry
@@ -102,34 +106,39 @@ def minors_of(adult: Patron, readable: QuerySet[Patron]) -> QuerySet[Patron]:
 
 @dataclass(frozen=True)
 class AccessLine:
-    seq: int
-    when: Any
+    """The reads of one day by one role at one branch for one purpose (and category, clause)."""
+
+    cursor: int  # the seq of the group's newest read: the page after it starts below it
+    day: datetime.date  # in the library's time zone
     who: str
     branch: str
     category: str
     purpose: str
     clause: str
+    reads: int
 
 
-def _who(entry: AuditEntry) -> str:
-    data = entry.additional_data or {}
-    roles = data.get("roles") or []
-    if roles:
+def _who(roles: str | None, requester: str | None) -> str:
+    names = json.loads(roles) if roles else []
+    if names:
         return (
-            ", ".join(str(Role(role).label) for role in roles if role in Role.values)
+            ", ".join(str(Role(role).label) for role in names if role in Role.values)
             or "Library staff"
         )
-    requester = data.get("requester", "")
     return str(Requester(requester).label) if requester in Requester.values else "The library"
 
 
 def access_history(
     patron: Patron, *, before: int | None = None, size: int = ACCESS_PAGE_SIZE
 ) -> tuple[list[AccessLine], int | None]:
-    """Return one page of who read this patron's data and why, newest first, and the next cursor.
+    """Return one page of who read this patron's data and why, grouped, newest day first.
 
-    Reads under a legal order that forbids telling the patron stay hidden
-    until the director lifts that (CONF-5); the patron's own reads are left out.
+    One line is the allowed reads of one day (in the library's time zone) by
+    one role at one branch for one purpose, category and clause, with their
+    count. The grouping is done by the database; `before` is the cursor of the
+    last line shown. Reads under a legal order that forbids telling the patron
+    stay hidden until the director lifts that (CONF-5); the patron's own reads
+    are left out.
     """
     gagged = list(
         LegalOrder.objects.filter(patrons=patron, patron_may_be_told=False).values_list(
@@ -150,26 +159,38 @@ def access_history(
         entries = entries.exclude(
             additional_data__has_key="legal_order", additional_data__legal_order__in=gagged
         )
-    if before is not None:
-        entries = entries.filter(seq__lt=before)
-    page = list(
-        entries.order_by("-seq").only(
-            "seq", "timestamp", "additional_data", "category", "purpose", "clause"
-        )[: size + 1]
+    groups = (
+        entries.annotate(
+            day=TruncDate("timestamp", tzinfo=timezone.get_default_timezone()),
+            roles=KeyTextTransform("roles", "additional_data"),
+            requester=KeyTextTransform("requester", "additional_data"),
+            branch=KeyTextTransform("branch", "additional_data"),
+        )
+        .values("day", "roles", "requester", "branch", "category", "purpose", "clause")
+        .annotate(reads=Count("pk"), newest=Max("seq"))
+        # Timestamps never go down as seq goes up (audit.chain), so the newest
+        # read's seq orders the groups newest day first and is the cursor.
+        .order_by("-newest")
     )
+    if before is not None:
+        groups = groups.filter(newest__lt=before)
+    page = list(groups[: size + 1])
     lines = [
         AccessLine(
-            seq=entry.seq,
-            when=entry.timestamp,
-            who=_who(entry),
-            branch=(entry.additional_data or {}).get("branch", ""),
-            category=str(DataCategory(entry.category).label)
-            if entry.category in DataCategory.values
+            cursor=group["newest"],
+            day=group["day"],
+            who=_who(group["roles"], group["requester"]),
+            branch=group["branch"] or "",
+            category=str(DataCategory(group["category"]).label)
+            if group["category"] in DataCategory.values
             else "",
-            purpose=str(Purpose(entry.purpose).label) if entry.purpose in Purpose.values else "",
-            clause=entry.clause,
+            purpose=str(Purpose(group["purpose"]).label)
+            if group["purpose"] in Purpose.values
+            else "",
+            clause=group["clause"],
+            reads=group["reads"],
         )
-        for entry in page[:size]
+        for group in page[:size]
     ]
-    cursor = lines[-1].seq if len(page) > size else None
+    cursor = lines[-1].cursor if len(page) > size else None
     return lines, cursor

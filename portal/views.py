@@ -224,7 +224,7 @@ def consent_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @serves_patron_data
 @portal_login_required
 def access_history(request: AuthenticatedRequest) -> HttpResponse:
-    """Show every allowed read of the patron's data: when, which role, why, which clause."""
+    """Show the allowed reads of the patron's data by day, role, branch and purpose, counted."""
     patron = _own_patron(request)
     if patron is None:
         return not_found_response(request)
@@ -232,7 +232,7 @@ def access_history(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "portal/access_history.html", {"lines": lines, "cursor": cursor})
 
 
-DOWNLOAD_CHUNK = 5000  # who has seen the record, read in chunks this size
+DOWNLOAD_CHUNK = 5000  # who has seen the record, read in chunks of this many lines
 
 
 @serves_patron_data
@@ -259,11 +259,13 @@ def download(request: AuthenticatedRequest) -> HttpResponse:
         history += lines
     data["who_has_seen_my_record"] = [
         {
-            "when": line.when.isoformat(),
+            "day": line.day.isoformat(),
             "who": line.who,
             "branch": line.branch,
+            "what": line.category,
             "purpose": line.purpose,
             "clause": line.clause,
+            "reads": line.reads,
         }
         for line in history
     ]

@@ -25,7 +25,6 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from audit.entries import NO_RECORD
-from library.models import StaffProfile
 from library.roles import Role, roles_of
 from privacy import gate
 from privacy.models import Consent, ContractedAgent, LegalOrder
@@ -200,21 +199,6 @@ def _decision_for_unknown(asker: Asker, category: DataCategory, purpose: Purpose
     return decision
 
 
-def _branch_code(user: Any) -> str:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return ""
-    cached: str | None = getattr(user, "_library_branch", None)
-    if cached is None:
-        cached = (
-            StaffProfile.objects.filter(user_id=user.pk)
-            .values_list("branch__code", flat=True)
-            .first()
-            or ""
-        )
-        user._library_branch = cached
-    return cached
-
-
 def _read(
     *,
     actor: Any,
@@ -226,12 +210,9 @@ def _read(
 ) -> gate.Read:
     details: dict[str, Any] = {"requester": asker.requester.value}
     if asker.roles or asker.relayed_by:
-        # Kept so the patron can later see which role, at which branch, read
-        # their record, without learning the staff member's name.
+        # Kept so the patron can later see which role read their record, without
+        # learning the staff member's name; the gate adds the branch.
         details["roles"] = sorted(role.value for role in asker.roles or asker.relayed_by)
-        branch = _branch_code(actor)
-        if branch:
-            details["branch"] = branch
     if asker.legal_order is not None:
         details["legal_order"] = asker.legal_order.pk
     if asker.agent is not None:

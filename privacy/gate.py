@@ -10,19 +10,30 @@ as it answers a record that does not exist.
 
 Every refusal's entry must outlive the rollback its exception causes, so a door
 never asks the core inside a caller's transaction (GateInsideTransaction).
+
+Within one request (`one_request`, opened by the privacy middleware) an allowed
+read identical to one already written is written once: a page that finds a
+patron and then lists them is one read of that patron, not two. Refusals are
+written every time. Every staff read records the branch it was made at: a
+desk's chosen branch (`made_at`), else the staff member's own.
 """
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
 
 from audit import chain, entries
 from audit.entries import NO_RECORD
+from library.models import StaffProfile
 from privacy.policy.decision import Decision
 
 NOT_FOUND_MESSAGE = "No matching record was found."
+INSIDE_TRANSACTION_MESSAGE = "Call the gate before transaction.atomic, not inside it."
 
 T = TypeVar("T")
 
@@ -56,6 +67,20 @@ class Read:
     object_id: int | None = None  # set only when that record exists
     details: dict[str, Any] = field(default_factory=dict)  # ids kept with the entry
 
+    def key(self, actor: Any) -> tuple[Any, ...]:
+        """Return what makes two reads the same read: all but the basis's wording."""
+        return (
+            getattr(actor, "pk", None),
+            self.model._meta.label,
+            self.object_pk,
+            self.object_id,
+            self.category,
+            self.purpose,
+            self.decision.allowed,
+            self.decision.clause,
+            json.dumps(self.details, sort_keys=True, default=str),
+        )
+
     def entry(self, actor: Any) -> Any:
         return entries.access_entry(
             actor=actor,
@@ -70,9 +95,90 @@ class Read:
         )
 
 
+@dataclass
+class _Request:
+    """What the gate remembers while one request is served."""
+
+    written: set[tuple[Any, ...]] = field(default_factory=set)  # keys of committed allowed reads
+    branch: str = ""  # the branch code a desk chose for this request's reads
+
+
+_request: ContextVar[_Request | None] = ContextVar("privacy_gate_request", default=None)
+
+
+@contextmanager
+def one_request() -> Iterator[None]:
+    """Bracket one request: an allowed read repeated within it is written once.
+
+    Outside it (commands, jobs) every read is written, as each call is its own work.
+    """
+    token = _request.set(_Request())
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
+def made_at(branch_code: str) -> None:
+    """Record that this request's staff reads are made at a branch (a desk's chosen branch)."""
+    current = _request.get()
+    if current is not None:
+        current.branch = branch_code
+
+
+def _staff_branch(actor: Any) -> str:
+    """Return the code of the branch a staff actor reads at; "" for anyone else."""
+    if not getattr(actor, "is_authenticated", False) or not (
+        getattr(actor, "is_staff", False) or getattr(actor, "is_superuser", False)
+    ):
+        return ""
+    current = _request.get()
+    if current is not None and current.branch:
+        return current.branch
+    cached: str | None = getattr(actor, "_library_branch", None)
+    if cached is None:
+        cached = (
+            StaffProfile.objects.filter(user_id=actor.pk)
+            .values_list("branch__code", flat=True)
+            .first()
+            or ""
+        )
+        actor._library_branch = cached
+    return cached
+
+
 def _inside_caller_transaction() -> bool:
     # Test cases wrap each test in atomic blocks of their own; those do not count.
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def _append(actor: Any, reads: list[Read]) -> None:
+    """Append the reads not yet written in this request, each with the branch it was made at.
+
+    A refusal is always written. An allowed read is remembered only once its
+    entry is committed: inside a caller's transaction that may still roll back,
+    so it is remembered on commit, and until then a repeat is written again.
+    """
+    branch = _staff_branch(actor)
+    current = _request.get()
+    fresh: list[Read] = []
+    keys: set[tuple[Any, ...]] = set()
+    for read in reads:
+        if branch and "branch" not in read.details:
+            # Kept so the patron can later see at which branch their record was read.
+            read = replace(read, details={**read.details, "branch": branch})
+        if current is not None and read.decision.allowed:
+            key = read.key(actor)
+            if key in current.written or key in keys:
+                continue
+            keys.add(key)
+        fresh.append(read)
+    chain.chain_append_many([read.entry(actor) for read in fresh])
+    if current is not None and keys:
+        if _inside_caller_transaction():
+            transaction.on_commit(lambda: current.written.update(keys))
+        else:
+            current.written.update(keys)
 
 
 def settle(actor: Any, reads: Iterable[Read]) -> list[Decision]:
@@ -85,8 +191,8 @@ def settle(actor: Any, reads: Iterable[Read]) -> list[Decision]:
     reads = list(reads)
     refused = next((read.decision for read in reads if not read.decision.allowed), None)
     if refused is not None and _inside_caller_transaction():
-        raise GateInsideTransaction("Call the gate before transaction.atomic, not inside it.")
-    chain.chain_append_many([read.entry(actor) for read in reads])
+        raise GateInsideTransaction(INSIDE_TRANSACTION_MESSAGE)
+    _append(actor, reads)
     if refused is not None:
         raise Refused(refused)
     return [read.decision for read in reads]
@@ -99,8 +205,8 @@ def record(actor: Any, reads: Iterable[Read]) -> None:
     """
     reads = list(reads)
     if any(not read.decision.allowed for read in reads) and _inside_caller_transaction():
-        raise GateInsideTransaction("Call the gate before transaction.atomic, not inside it.")
-    chain.chain_append_many([read.entry(actor) for read in reads])
+        raise GateInsideTransaction(INSIDE_TRANSACTION_MESSAGE)
+    _append(actor, reads)
 
 
 def settle_write(
@@ -121,5 +227,5 @@ def settle_write(
         settle(actor, [describe(None)])
     with transaction.atomic():
         done = perform()
-        chain.chain_append_many([describe(done).entry(actor)])
+        _append(actor, [describe(done)])
     return done

@@ -7,17 +7,23 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.utils.cache import patch_cache_control
 
 from library.declarations import Declaration, declaration_of, not_found_response
+from privacy import gate
 from privacy.gate import Refused
 
 
 class PrivacyMiddleware:
-    """Refuse undeclared views; mark patron-data responses no-store; turn Refused into 404."""
+    """Refuse undeclared views; mark patron-data responses no-store; turn Refused into 404.
+
+    Each request is one gate request (privacy.gate.one_request): a read repeated
+    while serving it is written once.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        with gate.one_request():
+            response = self.get_response(request)
         if getattr(request, "serves_patron_data", False) or isinstance(
             response, HttpResponseNotFound
         ):

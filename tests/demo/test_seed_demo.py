@@ -95,3 +95,26 @@ def test_a_second_run_wipes_a_copy_put_on_a_login_and_adds_nothing(seeded):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _counts() == before
     assert User.objects.get(username="alice").email == ""
+
+
+def test_every_demo_staff_login_has_a_branch_and_its_reads_record_it(seeded, client):
+    from audit.models import AuditEntry
+    from library.models import StaffProfile
+    from tests.factories import IncidentFactory
+
+    staff = [login for login in DEMO_LOGINS if login.role]
+    profiles = dict(
+        StaffProfile.objects.filter(
+            user__username__in=[login.username for login in staff]
+        ).values_list("user__username", "branch__code")
+    )
+    assert profiles == {login.username: login.branch for login in staff}
+    # The guard of issue 15, case 6: their reads had no branch for the patron to see.
+    guard = User.objects.get(username="guard")
+    alice = Patron.objects.get(card_number=ALICE)
+    incident = IncidentFactory(branch=Branch.objects.get(code="CEN"))
+    incident.people.create(patron=alice, involvement="subject")
+    client.force_login(guard)
+    assert client.get(f"/staff/facilities/incidents/{incident.pk}/").status_code == 200
+    read = AuditEntry.objects.filter(object_id=alice.pk, purpose="incident").get()
+    assert read.additional_data["branch"] == "CEN"
