@@ -19,3 +19,19 @@ def audit_settings_check(app_configs: Any, **kwargs: Any) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def rights_check(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Refuse to start when a model or many-to-many that gives rights is not in the trail."""
+    from audit.rights import unlogged_rights
+
+    return [
+        Error(
+            f"{name} gives someone rights, but its changes append no audit entry: declare it "
+            "logged in privacy/inventory.py (or, if it reaches no person, leave it to "
+            "audit.rights.register_rights).",
+            id="audit.E002",
+        )
+        for name in unlogged_rights()
+    ]

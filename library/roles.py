@@ -307,8 +307,17 @@ def releases_footage(roles: Iterable[Role]) -> bool:
     return any(ROLES[role].releases_footage for role in roles)
 
 
+# The reason the audit trail gives for a role's permissions set by roles_sync.
+ROLES_SYNCED = "Brought in step with the role table (library/roles.py)."
+
+
 def roles_sync() -> dict[str, int]:
-    """Create each role's group and give it exactly its model permissions from the table."""
+    """Create each role's group and give it exactly its model permissions from the table.
+
+    Each role whose permissions change appends one audit entry naming those
+    added and removed; a role already in step appends none.
+    """
+    from auditlog.context import disable_auditlog
     from django.contrib.auth.models import Group, Permission
 
     counts = {"groups": 0, "permissions": 0}
@@ -326,10 +335,38 @@ def roles_sync() -> dict[str, int]:
                     content_type__app_label=app_label, codename__in=codenames
                 )
             ]
-            group.permissions.set(permissions)
+            had = set(group.permissions.all())
+            if had != set(permissions):
+                # One entry for the role below, rather than one per permission.
+                with disable_auditlog():
+                    group.permissions.set(permissions)
+                _record_role_sync(
+                    role, group, added=set(permissions) - had, removed=had - set(permissions)
+                )
             counts["groups"] += 1
             counts["permissions"] += len(permissions)
     return counts
+
+
+def _record_role_sync(role: Role, group: Any, *, added: set[Any], removed: set[Any]) -> None:
+    # Written with django-auditlog's entry API: the trail's own package builds
+    # on this one, so it cannot be imported here.
+    from auditlog import get_logentry_model
+
+    entry_model = get_logentry_model()
+    entry_model.objects.log_create(
+        group,
+        action=entry_model.Action.UPDATE,
+        changes={
+            "permissions": {
+                "type": "m2m",
+                "operation": "sync",
+                "added": sorted(str(permission) for permission in added),
+                "removed": sorted(str(permission) for permission in removed),
+            }
+        },
+        additional_data={"reason": ROLES_SYNCED, "role": role.value},
+    )
 
 
 def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:

@@ -112,7 +112,8 @@ def _holding_problems(holding: Any) -> list[str]:
     except LookupError:
         return [f"{holding.model} is not an installed model"]
     problems = []
-    names = (*holding.identity, *holding.free_text, *holding.joining, *holding.unlogged)
+    names = (*holding.identity, *holding.free_text, *holding.joining, *holding.secret)
+    names = (*names, *holding.unlogged)
     for name in (*names, *holding.logged_m2m):
         try:
             model._meta.get_field(name)

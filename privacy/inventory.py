@@ -9,7 +9,8 @@ One declaration, read by everything that must know where patron data lives:
   registered over a declared model behind the gate: rows of a patron are read
   through it for `admin_purpose`, or the patron link is never shown at all;
 - the audit trail registers declared models with django-auditlog and masks
-  their `identity` and `free_text` fields (the trail is kept for ever);
+  their `identity`, `free_text` and `secret` fields (the trail is kept for
+  ever); the models that give rights (audit.rights) must be logged;
 - check-in cuts every patron-item link a model declares (`unlink_on_check_in`);
 - retention (`retention` names a privacy.retention kind, or says why rows are
   kept), the patron's download (`download`) and the leak scans in the tests.
@@ -51,16 +52,20 @@ class Holding:
     # Values that, beside the trail's exact time, would join a row back to an
     # anonymised record (a fine's amount picks out the late loan): masked too.
     joining: tuple[str, ...] = ()
-    # Relation fields whose changes the trail never records (a row would tie
-    # the patron to an item it must forget, CONF-9).
+    # Secrets (a password's hash, an authenticator's key): masked in the audit
+    # trail, which keeps only that they changed.
+    secret: tuple[str, ...] = ()
+    # Fields whose changes the trail never records: a relation that would tie
+    # the patron to an item it must forget (CONF-9), or what merely signing in
+    # or using an authenticator changes, which changes no one's rights.
     unlogged: tuple[str, ...] = ()
     # A privacy.retention kind that deletes or anonymises the rows, or a
     # sentence starting "Kept" that says how long and why.
     retention: str = ""
     # What anonymising the patron, or the row, does (one sentence).
     anonymisation: str = ""
-    # Changes are recorded by django-auditlog, masked as above; with these
-    # many-to-many fields too.
+    # Changes are recorded by django-auditlog, masked as above; so are those of
+    # these many-to-many fields, from either end (audit.relations).
     logged: bool = False
     logged_m2m: tuple[str, ...] = ()
     # The staff admin shows a row's patron, read through the gate for this
@@ -109,8 +114,14 @@ INVENTORY: tuple[Holding, ...] = (
         patron="patron",
         # A patron login keeps no identity of its own (the patron record is the one source).
         identity=("username", "first_name", "last_name", "email"),
+        secret=("password",),
+        unlogged=("last_login",),
         retention="Kept while the login exists; a deleted patron's login is disabled and scrubbed.",
         anonymisation="Scrubbed of its name, email and password, and disabled.",
+        # Its flags (staff, superuser, active), password, groups and direct
+        # permissions are its rights.
+        logged=True,
+        logged_m2m=("groups", "user_permissions"),
     ),
     Holding(
         "patrons.ResponsibleAdult",
@@ -129,27 +140,41 @@ INVENTORY: tuple[Holding, ...] = (
         "a grant of one patron's records to a login (legal order worker, agent)",
         patron="content_object",
         retention="Kept while the order is open or the agent is assigned the account.",
+        logged=True,
     ),
     Holding(
         "patrons.PatronGroupObjectPermission",
         "a grant of one patron's records to a group (never made)",
         patron="content_object",
         retention="Kept while the grant is needed; none is made today.",
+        logged=True,
     ),
     Holding(
         "otp_totp.TOTPDevice",
         "a staff member's authenticator; its secret is hidden in the admin",
+        secret=("key",),
+        # Moved on by every code it accepts or refuses.
+        unlogged=(
+            "last_t",
+            "drift",
+            "last_used_at",
+            "throttling_failure_timestamp",
+            "throttling_failure_count",
+        ),
         retention=KEPT_WITH_STAFF,
+        logged=True,
     ),
     Holding(
         "library.StaffProfile",
         "a staff member's home branch",
         retention=KEPT_WITH_STAFF,
+        logged=True,
     ),
     Holding(
         "guardian.UserObjectPermission",
         "a generic object grant (unused: patron grants have their own table)",
         retention="Kept while the grant is needed; none is made for patrons.",
+        logged=True,
     ),
     # --- Disclosure procedures (privacy)
     Holding(
@@ -176,8 +201,12 @@ INVENTORY: tuple[Holding, ...] = (
     Holding(
         "privacy.LegalOrder",
         "a court order or subpoena and the patrons it names (CONF-5)",
-        free_text=("review_note",),
+        # An uploaded document's file name is whatever the sender called it.
+        free_text=("review_note", "document"),
         retention="Kept as the record of what the law required.",
+        # Its status, scope and workers decide who may read whom.
+        logged=True,
+        logged_m2m=("workers", "patrons"),
     ),
     Holding(
         "privacy.LegalOrderRelease",
@@ -191,6 +220,7 @@ INVENTORY: tuple[Holding, ...] = (
         "privacy.ContractedAgent",
         "an agent under contract and its login (CONF-7)",
         retention="Kept while the contract is on record.",
+        logged=True,
     ),
     Holding(
         "privacy.Inquiry",
@@ -407,8 +437,8 @@ def holding_for(model: type[models.Model]) -> Holding | None:
 
 
 def masked_fields(holding: Holding) -> list[str]:
-    """Return the fields the audit trail masks for a model: identity, free text, joining values."""
-    return [*holding.identity, *holding.free_text, *holding.joining]
+    """Return the fields the audit trail masks: identity, free text, joining values, secrets."""
+    return [*holding.identity, *holding.free_text, *holding.joining, *holding.secret]
 
 
 def check_in_unlinks() -> list[tuple[type[models.Model], Holding]]:
@@ -449,18 +479,25 @@ def links_to_a_person(model: type[models.Model]) -> bool:
 
 
 def register_with_the_trail() -> None:
-    """Register every model the inventory logs with django-auditlog, its people masked.
+    """Register every model the inventory logs with the audit trail, its people and secrets masked.
 
     Masked fields keep only that they changed, never a value (CONF-6); unlogged
-    relations are left out of the entries altogether.
+    fields are left out of the entries altogether. The models that give rights
+    and are not declared here (groups, permissions, group grants: no person in
+    them) are logged whole by audit.rights.
     """
     from auditlog.registry import auditlog
 
+    from audit import relations, rights
+
     for holding in INVENTORY:
         if holding.logged:
+            model = apps.get_model(holding.model)
             auditlog.register(
-                apps.get_model(holding.model),
+                model,
                 mask_fields=masked_fields(holding),
                 exclude_fields=list(holding.unlogged),
-                m2m_fields=set(holding.logged_m2m),
             )
+            for name in holding.logged_m2m:
+                relations.track_relation(model, name)
+    rights.register_rights(declared=set(holdings()))

@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from auditlog.context import disable_auditlog
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from audit import rights
 from library.roles import Requirement, may, roles_of
 from privacy import access, gate, records
 from privacy.access import Asker
@@ -42,6 +44,9 @@ ORDER_NOT_IN_REVIEW = (
     "Only an order that is received or under review can be marked valid or rejected."
 )
 ORDER_NEEDS_SCOPE = "An order needs at least one patron and one category in its scope."
+# The reasons the audit trail gives for an order's grants, made and revoked in bulk.
+ORDER_GRANTED = "Granted the patrons an order in force names to a staff member working it."
+ORDER_REVOKED = "Revoked when the order closed; grants another order in force needs stay."
 CONSENT_NOT_FOR_HISTORY = (
     "Reading history is kept for the patron's own use and cannot be released with consent (CONF-9)."
 )
@@ -135,23 +140,56 @@ def legal_order_validate(*, order: LegalOrder, director: User, note: str = "") -
     return order
 
 
-def _grant_order(order: LegalOrder) -> None:
+def _grant_order_to(order: LegalOrder, worker: User) -> None:
     # The grants are what ties a worker to the patrons; expiry is still checked
     # against the order at every read, so a forgotten grant releases nothing.
-    patrons = list(order.patrons.all())
+    granted = assign_perm(ORDER_GRANT, worker, list(order.patrons.all()))  # type: ignore[arg-type]  # guardian bulk-assigns a list
+    # guardian bulk-creates the grants, which no signal announces: one summary
+    # says which order, which permission, to whom and how many, never whose (CONF-5).
+    rights.record_grants(
+        model=patron_grants(),
+        granted=True,
+        # guardian returns the new grants in a list (None when the order names no one).
+        count=len(granted) if isinstance(granted, list) else 0,
+        permission=ORDER_GRANT,
+        grantee=worker,
+        reason=ORDER_GRANTED,
+        clause="CONF-5",
+        details={"legal_order": order.pk},
+    )
+
+
+def _grant_order(order: LegalOrder) -> None:
     for worker in order.workers.all():
-        assign_perm(ORDER_GRANT, worker, patrons)  # type: ignore[arg-type]  # guardian bulk-assigns a list
+        _grant_order_to(order, worker)
 
 
 def _revoke_order(order: LegalOrder) -> None:
     other_orders = LegalOrder.objects.in_force().exclude(pk=order.pk)
     for worker in order.workers.all():
         still_needed = other_orders.filter(workers=worker).values("patrons")
-        patron_grants()._default_manager.filter(
-            user=worker,
-            permission__codename="disclose_under_order",
-            content_object__in=order.patrons.all(),
-        ).exclude(content_object__in=still_needed).delete()
+        grants = (
+            patron_grants()
+            ._default_manager.filter(
+                user=worker,
+                permission__codename="disclose_under_order",
+                content_object__in=order.patrons.all(),
+            )
+            .exclude(content_object__in=still_needed)
+        )
+        # One summary per worker, as for the grants, not an entry naming each patron.
+        with disable_auditlog():
+            _, removed = grants.delete()
+        rights.record_grants(
+            model=patron_grants(),
+            granted=False,
+            count=removed.get(patron_grants()._meta.label, 0),
+            permission=ORDER_GRANT,
+            grantee=worker,
+            reason=ORDER_REVOKED,
+            clause="CONF-5",
+            details={"legal_order": order.pk},
+        )
 
 
 @transaction.atomic
@@ -160,7 +198,7 @@ def legal_order_add_worker(*, order: LegalOrder, director: User, worker: User) -
     _require_director(director)
     order.workers.add(worker)
     if order.status == LegalOrder.Status.VALID:
-        assign_perm(ORDER_GRANT, worker, list(order.patrons.all()))  # type: ignore[arg-type]
+        _grant_order_to(order, worker)
     return order
 
 

@@ -107,14 +107,14 @@ def test_the_admins_that_show_a_patron_are_the_ones_the_inventory_names():
     }
 
 
-def test_every_logged_model_masks_its_identity_and_free_text_in_the_trail():
+def test_every_logged_model_masks_its_identity_free_text_and_secrets_in_the_trail():
     for holding in INVENTORY:
         model = apps.get_model(holding.model)
         if not holding.logged:
             continue
         assert auditlog.contains(model), holding.model
         fields = auditlog.get_model_fields(model)
-        masked = {*holding.identity, *holding.free_text, *holding.joining}
+        masked = {*holding.identity, *holding.free_text, *holding.joining, *holding.secret}
         assert set(fields["mask_fields"]) == masked, holding.model
         assert set(holding.unlogged) <= set(fields["exclude_fields"]), holding.model
 
