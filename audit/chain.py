@@ -14,19 +14,23 @@ the chain, so a date range is also a range of sequence numbers.
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import ipaddress
 import json
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditlog import get_logentry_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
+
+from library.net import parse_address
 
 if TYPE_CHECKING:
     from audit.models import AuditEntry
@@ -42,6 +46,10 @@ NOT_ARCHIVED_MESSAGE = (
     "Only entries that a checkpoint has archived can be removed from the audit trail."
 )
 REDACTED = "[redacted]"
+UNSTORABLE_VALUE = (
+    "The audit entry's {field} holds what the database cannot keep as it is "
+    "(a NUL, a lone surrogate, or a number that is not finite); nothing was appended."
+)
 # Any fixed 64-bit number; it names the lock that serialises appends on PostgreSQL.
 _CHAIN_LOCK_KEY = 7_412_355_001
 
@@ -82,6 +90,10 @@ CHECKPOINT_KEY = "checkpoint"
 
 class AuditTrailIsAppendOnly(Exception):
     pass
+
+
+class UnstorableValue(ValueError):
+    """A value the database would refuse or keep in another form than the one hashed."""
 
 
 def redact(value: Any) -> str:
@@ -139,18 +151,22 @@ def _apply_request_context(entry: "AuditEntry") -> None:
         # Setting the actor here also keeps auditlog's receiver from copying the
         # actor's email address into the entry: the id and name are enough.
         entry.actor = actor
+    vendor = connections[entry._state.db or DEFAULT_DB_ALIAS].vendor
     for key in ("remote_addr", "remote_port"):
-        if getattr(entry, key) is None and context.get(key) is not None:
+        if context.get(key) is not None:
+            # auditlog's receiver sets the context's value on the entry again,
+            # after the hash: keep it in the form the entry is hashed with.
+            field, as_stored = _stored_forms()[key]
+            context[key] = as_stored(field, context[key], vendor)
             setattr(entry, key, context[key])
 
 
 def _normalise(entry: "AuditEntry") -> None:
-    """Put fields in the form the database will hand back, so the hash survives a round trip."""
-    if entry.remote_addr:
-        try:
-            entry.remote_addr = ipaddress.ip_address(entry.remote_addr).compressed
-        except ValueError:
-            entry.remote_addr = None
+    """Put each hashed field in the form the database hands back, so its hash survives the trip.
+
+    A value the database would not keep as it is (a NUL, a lone surrogate, a
+    number that is not finite) raises UnstorableValue: nothing is appended.
+    """
     if entry.actor_id is not None and not entry.actor_name:
         entry.actor_name = entry.actor.get_username() if entry.actor else ""
     # An email address is identity data (CONF-6); the actor's id and name say who.
@@ -164,10 +180,132 @@ def _normalise(entry: "AuditEntry") -> None:
         entry.object_repr = f"{label} #{entry.object_pk}"
     entry.timestamp = entry.timestamp or timezone.now()
     entry.object_pk = str(entry.object_pk)
-    for name in ("changes", "additional_data", "serialized_data"):
+    vendor = connections[entry._state.db or DEFAULT_DB_ALIAS].vendor
+    for name, (field, as_stored) in _stored_forms().items():
         value = getattr(entry, name)
-        if value is not None:
-            setattr(entry, name, json.loads(json.dumps(value, default=str)))
+        if value is not None:  # None is NULL in both databases, and null in the hash
+            setattr(entry, name, as_stored(field, value, vendor))
+
+
+def _unstorable(field: Any) -> UnstorableValue:
+    # The field's name only: the value may be patron data.
+    return UnstorableValue(UNSTORABLE_VALUE.format(field=field.attname))
+
+
+def _text_as_stored(field: Any, value: Any, vendor: str) -> str:
+    # PostgreSQL refuses NUL in text and neither database can encode a lone
+    # surrogate; SQLite would keep both, so both are refused on both.
+    text = value if type(value) is str else str(field.get_prep_value(value))
+    if "\x00" in text:
+        raise _unstorable(field)
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            raise _unstorable(field) from None
+    return text
+
+
+def _integer_as_stored(field: Any, value: Any, vendor: str) -> int | None:
+    try:
+        # What Django sends: int(value), so "7" is kept as 7 and hashed as 7.
+        return field.get_prep_value(value)
+    except (TypeError, ValueError):
+        raise _unstorable(field) from None
+
+
+def _timestamp_as_stored(field: Any, value: Any, vendor: str) -> datetime.datetime:
+    # Django stores a naive time as one in the library's time zone; hashing it
+    # as the server's local time would differ wherever the two are not the same.
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    return value
+
+
+def _address_as_stored(field: Any, value: Any, vendor: str) -> str | None:
+    address = parse_address(str(value)) if value else None
+    if address is None:  # not an address: none is kept
+        return None
+    # Without zone, IPv4-mapped as IPv4, in lower case: the form Django writes
+    # and both databases keep, but for the IPv4-compatible ::a.b.c.d (the first
+    # 96 bits zero, the next 16 not), which PostgreSQL's inet writes in dotted
+    # decimal where Django writes hex (::102:304).
+    number = int(address)
+    if vendor == "postgresql" and address.version == 6 and number >> 32 == 0 and number >> 16:
+        return f"::{ipaddress.IPv4Address(number)}"
+    return str(address)
+
+
+def _json_as_stored(field: Any, value: Any, vendor: str) -> Any:
+    """Return a JSON value as PostgreSQL's jsonb hands it back; SQLite keeps that form too."""
+    if value is None:
+        return None
+    try:
+        text = json.dumps(value, default=str, ensure_ascii=False, allow_nan=False)
+        if not text.isascii():
+            text.encode()
+    except (ValueError, UnicodeEncodeError):  # NaN or infinity; a lone surrogate
+        raise _unstorable(field) from None
+    stored = _JSON_AS_STORED.decode(text)
+    # jsonb refuses NUL in strings; json.dumps writes one as \u0000 (the test
+    # is loose, an escaped backslash followed by u0000 matches too: look closer).
+    if "\\u0000" in text and _holds_nul(stored):
+        raise _unstorable(field)
+    return stored
+
+
+def _json_float_as_stored(literal: str) -> float | int:
+    # jsonb keeps a number as the exact decimal it was written as and writes it
+    # back without an exponent: Python's 1e+16 comes back as the integer
+    # 10000000000000000, so it is hashed as that integer. Its negative zero
+    # comes back as 0.0. Anything else comes back as the same float.
+    if "e+" in literal:
+        return int(Decimal(literal))
+    number = float(literal)
+    return number if number else 0.0
+
+
+_JSON_AS_STORED = json.JSONDecoder(parse_float=_json_float_as_stored)
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any("\x00" in key or _holds_nul(item) for key, item in value.items())
+    return False
+
+
+_AS_STORED_BY_TYPE: dict[str, Callable[[Any, Any, str], Any]] = {
+    "CharField": _text_as_stored,
+    "TextField": _text_as_stored,
+    "AutoField": _integer_as_stored,
+    "BigAutoField": _integer_as_stored,
+    "BigIntegerField": _integer_as_stored,
+    "PositiveIntegerField": _integer_as_stored,
+    "PositiveSmallIntegerField": _integer_as_stored,
+    "DateTimeField": _timestamp_as_stored,
+    "GenericIPAddressField": _address_as_stored,
+    "JSONField": _json_as_stored,
+}
+
+
+@functools.cache
+def _stored_forms() -> dict[str, tuple[Any, Callable[[Any, Any, str], Any]]]:
+    """Return, for each hashed field, the model field and how it puts a value in stored form.
+
+    A hashed field of a type not listed here is an error at the first append,
+    not a chain that verifies on one database and not on the other.
+    """
+    by_attname = {field.attname: field for field in entry_model()._meta.concrete_fields}
+    forms = {}
+    for name in HASHED_FIELDS:
+        field = by_attname[name]
+        kind = (field.target_field if field.is_relation else field).get_internal_type()
+        forms[name] = (field, _AS_STORED_BY_TYPE[kind])
+    return forms
 
 
 def _lock_chain(using: str) -> None:
@@ -323,6 +461,13 @@ def _insert_into(
         for entry, (pk,) in zip(entries, cursor.fetchall(), strict=True):
             entry.pk = pk
             entry._state.adding, entry._state.db = False, using
+
+
+ALTERED = "its contents do not match its hash: the entry was altered"
+UNLINKED = (
+    "it links to an entry that is not there: the entry before it was removed, "
+    "replaced, or altered and given a new hash"
+)
 
 
 @dataclass(frozen=True)
@@ -511,30 +656,53 @@ def _link_problem(entry: "AuditEntry") -> ChainBreak:
             "entries were inserted before it",
             "inserted",
         )
-    return ChainBreak(
-        entry.seq,
-        "it links to an entry that is not there: the entry before it was removed, "
-        "replaced, or altered and given a new hash",
-        "unlinked",
+    return ChainBreak(entry.seq, UNLINKED, "unlinked")
+
+
+def _removed(seq: int, expected_seq: int) -> ChainBreak:
+    missing = (
+        f"entry #{expected_seq} is missing"
+        if seq == expected_seq + 1
+        else f"entries #{expected_seq} to #{seq - 1} are missing"
     )
+    return ChainBreak(seq, f"{missing}: removed", "removed")
 
 
 def entry_problem(entry: "AuditEntry", expected_seq: int, expected_prev: str) -> ChainBreak | None:
     """Return why an entry does not fit where the walk expected it, or None if it fits."""
     if entry.seq != expected_seq:
-        missing = (
-            f"entry #{expected_seq} is missing"
-            if entry.seq == expected_seq + 1
-            else f"entries #{expected_seq} to #{entry.seq - 1} are missing"
-        )
-        return ChainBreak(entry.seq, f"{missing}: removed", "removed")
+        return _removed(entry.seq, expected_seq)
     if entry.prev_hash != expected_prev:
         return _link_problem(entry)
-    if entry_hash(entry) != entry.entry_hash:
-        return ChainBreak(
-            entry.seq, "its contents do not match its hash: the entry was altered", "altered"
-        )
+    if entry_hash(entry) != entry.entry_hash and not _hashed_with_old_address_form(entry):
+        return ChainBreak(entry.seq, ALTERED, "altered")
     return None
+
+
+def _hashed_with_old_address_form(entry: Any) -> bool:
+    """Return True if the entry's hash matches its address in the form appends once hashed."""
+    payload = getattr(entry, "payload", None) or hashed_payload(entry)
+    return _old_address_form_matches(payload, entry.entry_hash)
+
+
+def _old_address_form_matches(payload: dict[str, Any], stored_hash: str) -> bool:
+    """Return True if the hash matches the payload with its address as Python once wrote it.
+
+    Entries appended before addresses were hashed in their stored form were
+    hashed with Python's form of an IPv6 address (::ffff:c000:20a) where the
+    database keeps its own (::ffff:192.0.2.10): the same address, not an
+    alteration. Runs only for an entry whose hash did not match.
+    """
+    stored = payload.get("remote_addr")
+    if not isinstance(stored, str) or ":" not in stored:
+        return False
+    try:
+        hashed_then = ipaddress.ip_address(stored).compressed
+    except ValueError:
+        return False
+    return hashed_then != stored and (
+        payload_hash({**payload, "remote_addr": hashed_then}) == stored_hash
+    )
 
 
 def _expected_head_problem(expect: Head, report: ChainReport) -> ChainBreak | None:
@@ -746,6 +914,11 @@ def _archived_payloads(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
         yield payload
 
 
+def _archived_entry_matches(payload: dict[str, Any]) -> bool:
+    stored = payload["entry_hash"]
+    return payload_hash(payload) == stored or _old_address_form_matches(payload, stored)
+
+
 def _archive_checkpoint_problem(
     sha256: str, first_seq: int | None, last_seq: int | None, last_hash: str | None
 ) -> tuple[int | None, ChainBreak | None]:
@@ -791,10 +964,8 @@ def verify_archive(path: Path, *, expect: Head | None = None) -> ArchiveReport:
                     )
                 elif payload["prev_hash"] != expected_prev:
                     problem = ChainBreak(seq, "it does not link to the entry before it", "unlinked")
-                elif payload_hash(payload) != payload.get("entry_hash"):
-                    problem = ChainBreak(
-                        seq, "its contents do not match its hash: the entry was altered", "altered"
-                    )
+                elif not _archived_entry_matches(payload):
+                    problem = ChainBreak(seq, ALTERED, "altered")
                 elif expect and seq == expect.seq and payload.get("entry_hash") != expect.hash:
                     problem = ChainBreak(
                         seq, f"entry #{seq}'s hash is not the one written down", "rewritten"
