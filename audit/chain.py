@@ -487,6 +487,12 @@ class ChainStart:
     problem: str = ""
 
 
+# The breaks a walk names one by one; past this many it only counts them (a
+# chain broken this often needs a person, not a longer list). Each named link
+# break costs one query to say what happened.
+MAX_LISTED_BREAKS = 10_000
+
+
 @dataclass(frozen=True)
 class ChainReport:
     checked: int
@@ -494,6 +500,14 @@ class ChainReport:
     head_hash: str
     first_break: ChainBreak | None
     start: ChainStart = ChainStart(0, GENESIS_HASH)
+    breaks: tuple[ChainBreak, ...] = ()  # every break, in chain order (up to MAX_LISTED_BREAKS)
+    break_count: int = 0  # every break, listed or not
+
+    def __post_init__(self) -> None:
+        # A report made with a first break only (a malformed checkpoint) lists that break.
+        if self.first_break is not None and not self.breaks:
+            object.__setattr__(self, "breaks", (self.first_break,))
+        object.__setattr__(self, "break_count", max(self.break_count, len(self.breaks)))
 
     @property
     def intact(self) -> bool:
@@ -733,6 +747,28 @@ def _expected_head_problem(expect: Head, report: ChainReport) -> ChainBreak | No
     return None
 
 
+class _Breaks:
+    """The breaks a walk has found: the first MAX_LISTED_BREAKS by name, all of them by count."""
+
+    def __init__(self) -> None:
+        self.listed: list[ChainBreak] = []
+        self.count = 0
+
+    @property
+    def listing(self) -> bool:
+        return len(self.listed) < MAX_LISTED_BREAKS
+
+    def add(self, problem: ChainBreak) -> None:
+        self.count += 1
+        if self.listing:
+            self.listed.append(problem)
+
+    def add_walk(self, walk: "_Walk") -> None:
+        for problem in walk.breaks:
+            self.add(problem)
+        self.count += walk.break_count - len(walk.breaks)
+
+
 @dataclass(frozen=True)
 class _Walk:
     """What walking one stretch of the chain found."""
@@ -742,7 +778,8 @@ class _Walk:
     first_prev: str | None  # the first entry's link, for stitching stretches together
     last_seq: int | None
     last_hash: str | None
-    first_break: ChainBreak | None
+    breaks: tuple[ChainBreak, ...]
+    break_count: int
 
 
 def _walk(
@@ -756,37 +793,82 @@ def _walk(
 ) -> _Walk:
     """Check the entries after `start_after` up to `until` link up and match their hashes.
 
-    With no `expected_prev` (a stretch in the middle), the first entry's own link
-    is taken as given and handed back for the caller to stitch.
+    With no `expected_prev` (a stretch in the middle), the first entry's number
+    and link are taken as given and handed back for the caller to stitch.
     """
     expected_seq, checked = start_after + 1, 0
-    first_seq = first_prev = last_hash = None
+    first_seq = first_prev = None
+    expect_seq = expect.seq if expect else None
+    found = _Breaks()
     for entry in _entries_in_order(start_after, until):
         if first_seq is None:
             first_seq, first_prev = entry.seq, entry.prev_hash
             if expected_prev is None:
-                expected_prev = entry.prev_hash
-        assert expected_prev is not None
-        problem = entry_problem(entry, expected_seq, expected_prev)
+                expected_seq, expected_prev = entry.seq, entry.prev_hash
+        computed = entry_hash(entry)
         if (
-            problem is None
-            and expect
-            and entry.seq == expect.seq
-            and entry.entry_hash != expect.hash
+            entry.seq != expected_seq
+            or entry.prev_hash != expected_prev
+            or computed != entry.entry_hash
+            or entry.seq == expect_seq
         ):
-            problem = ChainBreak(
+            assert expected_prev is not None
+            _find_breaks(entry, computed, expected_seq, expected_prev, expect, found)
+        checked += 1
+        # Whatever was wrong with this entry, the walk goes on from its own
+        # hash: the next entry is judged by its own link, so one removal is
+        # one break and an alteration further on is still found.
+        expected_seq, expected_prev = entry.seq + 1, entry.entry_hash
+        if progress and checked % progress_every == 0:
+            progress(checked)
+    last_hash = expected_prev if first_seq is not None else None
+    return _Walk(
+        checked,
+        first_seq,
+        first_prev,
+        expected_seq - 1,
+        last_hash,
+        tuple(found.listed),
+        found.count,
+    )
+
+
+def _find_breaks(
+    entry: Any,
+    computed: str,
+    expected_seq: int,
+    expected_prev: str,
+    expect: Head | None,
+    found: _Breaks,
+) -> None:
+    """Add what is wrong with one entry: its place in the chain, then its contents."""
+    link = None
+    if entry.seq != expected_seq:
+        link = _removed(entry.seq, expected_seq)
+    elif entry.prev_hash != expected_prev:
+        # Saying what happened costs a query: only for the breaks that are named.
+        link = (
+            _link_problem(entry) if found.listing else ChainBreak(entry.seq, UNLINKED, "unlinked")
+        )
+    if link:
+        found.add(link)
+    altered = computed != entry.entry_hash and not _hashed_with_old_address_form(entry)
+    if altered:
+        found.add(ChainBreak(entry.seq, ALTERED, "altered"))
+    if (
+        not (link or altered)
+        and expect
+        and entry.seq == expect.seq
+        and entry.entry_hash != expect.hash
+    ):
+        found.add(
+            ChainBreak(
                 entry.seq,
                 f"entry #{entry.seq}'s hash is not the one written down: "
                 "the chain was rewritten from here or earlier",
                 "rewritten",
             )
-        if problem:
-            return _Walk(checked, first_seq, first_prev, expected_seq - 1, last_hash, problem)
-        checked += 1
-        expected_seq, expected_prev, last_hash = entry.seq + 1, entry.entry_hash, entry.entry_hash
-        if progress and checked % progress_every == 0:
-            progress(checked)
-    return _Walk(checked, first_seq, first_prev, expected_seq - 1, last_hash, None)
+        )
 
 
 def _walk_in_child(stretch: tuple[int, int, Head | None]) -> _Walk:
@@ -802,12 +884,14 @@ def verify_chain(
     workers: int = 1,
     parallel_from: int = 100_000,
 ) -> ChainReport:
-    """Walk the chain in order and report the first entry that does not fit.
+    """Walk the chain in order and report every entry that does not fit.
 
-    With `expect` (a head written down earlier), also report a chain that was
-    cut off or rewritten after that point. With several `workers` on
-    PostgreSQL, contiguous stretches are checked in parallel processes and
-    stitched together where they meet.
+    After a break the walk goes on from the next entry's own link, so each
+    alteration, removal or insertion is reported once. With `expect` (a head
+    written down earlier), also report a chain that was cut off or rewritten
+    after that point. With several `workers` on PostgreSQL, contiguous
+    stretches are checked in parallel processes and stitched together where
+    they meet.
     """
     start = chain_start()
     if start.problem:
@@ -830,11 +914,21 @@ def verify_chain(
         )
     head_seq = walk.last_seq if walk.last_seq is not None else start.after_seq
     head_hash = walk.last_hash or start.prev_hash
-    report = ChainReport(walk.checked, head_seq, head_hash, walk.first_break, start)
-    if report.first_break is None and expect is not None:
-        if problem := _expected_head_problem(expect, report):
-            return ChainReport(walk.checked, head_seq, head_hash, problem, start)
-    return report
+    found = _Breaks()
+    found.add_walk(walk)
+    if expect is not None:
+        walked = ChainReport(walk.checked, head_seq, head_hash, None, start)
+        if problem := _expected_head_problem(expect, walked):
+            found.add(problem)
+    return ChainReport(
+        walk.checked,
+        head_seq,
+        head_hash,
+        found.listed[0] if found.listed else None,
+        start,
+        tuple(found.listed),
+        found.count,
+    )
 
 
 def _walk_parallel(start: ChainStart, head_seq: int, expect: Head | None, workers: int) -> _Walk:
@@ -847,24 +941,25 @@ def _walk_parallel(start: ChainStart, head_seq: int, expect: Head | None, worker
     connections.close_all()  # each child opens its own connection
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         walks = pool.map(_walk_in_child, stretches)
-    checked, previous_hash = 0, start.prev_hash
-    last_seq: int | None = start.after_seq
+    found = _Breaks()
+    checked, last_seq, previous_hash = 0, start.after_seq, start.prev_hash
     for walk in walks:
-        # As in one walk, a gap in the numbering (the stretch's own report) comes
-        # before a link that does not match.
-        contiguous = walk.first_seq is not None and walk.first_seq == (last_seq or 0) + 1
-        if contiguous and walk.first_prev != previous_hash:
-            # The stretch's first entry does not link to where the last one ended.
-            model = entry_model()
-
-            entry = model.objects.get(seq=walk.first_seq)
-            return _Walk(checked, None, None, last_seq, previous_hash, _link_problem(entry))
+        if walk.first_seq is None or walk.last_seq is None or walk.last_hash is None:
+            continue  # nothing left in this stretch: the next one's first entry says so
+        # Where this stretch meets the entries before it, as one walk would see it.
+        if walk.first_seq != last_seq + 1:
+            found.add(_removed(walk.first_seq, last_seq + 1))
+        elif walk.first_prev != previous_hash:
+            entry = entry_model().objects.get(seq=walk.first_seq)
+            found.add(
+                _link_problem(entry)
+                if found.listing
+                else ChainBreak(entry.seq, UNLINKED, "unlinked")
+            )
+        found.add_walk(walk)
         checked += walk.checked
-        if walk.first_break is not None:
-            return _Walk(checked, None, None, walk.last_seq, walk.last_hash, walk.first_break)
-        if walk.last_hash is not None:
-            last_seq, previous_hash = walk.last_seq, walk.last_hash
-    return _Walk(checked, None, None, last_seq, previous_hash, None)
+        last_seq, previous_hash = walk.last_seq, walk.last_hash
+    return _Walk(checked, None, None, last_seq, previous_hash, tuple(found.listed), found.count)
 
 
 @dataclass(frozen=True)
