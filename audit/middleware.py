@@ -18,13 +18,18 @@ class AuditContextMiddleware(AuditlogMiddleware):
     """
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # auditlog sets its context for the request and never unsets it, so work
+        # done later on this thread (a command, a job) would be put down to the
+        # last request's user. Resetting through our own token puts back what
+        # was there before the request: on an idle thread, nothing. An empty dict
+        # would not do: auditlog's receivers are connected for every thread while
+        # any request is served, and one reading {} raises KeyError on the save.
+        # Until auditlog sets its own: no actor, no address, no receiver's id.
+        token = auditlog_value.set({"signal_duid": None})
         try:
             response: HttpResponse = super().__call__(request)
         finally:
-            # auditlog leaves its context set once the request is over; clear it,
-            # or work done later on this thread (a command, a job) would be put
-            # down to the last request's user.
-            auditlog_value.set({})
+            auditlog_value.reset(token)
         return response
 
     @staticmethod

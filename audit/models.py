@@ -122,6 +122,11 @@ class AuditEntry(AbstractLogEntry):
         raise chain.AuditTrailIsAppendOnly(chain.APPEND_ONLY_MESSAGE)
 
 
+# A run keeps this many breaks by name: enough to find each one, small enough
+# for the auditors' front page to load with the run.
+MAX_STORED_BREAKS = 1000
+
+
 class AuditVerification(models.Model):
     """One run of verify_audit: when, how much it checked, and whether the chain held."""
 
@@ -131,8 +136,16 @@ class AuditVerification(models.Model):
     head_seq = models.BigIntegerField()
     head_hash = models.CharField(max_length=64)
     intact = models.BooleanField()
+    # The first break, as before; every break (the first MAX_STORED_BREAKS by
+    # name) below.
     break_seq = models.BigIntegerField(null=True, blank=True)
     problem = models.TextField(blank=True)
+    break_count = models.PositiveBigIntegerField(
+        default=0, help_text="How many breaks the walk found, listed or not."
+    )
+    breaks = models.JSONField(
+        default=list, blank=True, help_text="Each break: its entry, its kind and the problem."
+    )
     expected_head_seq = models.BigIntegerField(
         null=True, blank=True, help_text="The written-down head checked against, if any."
     )
@@ -147,7 +160,11 @@ class AuditVerification(models.Model):
             models.CheckConstraint(
                 condition=Q(intact=True, break_seq__isnull=True) | Q(intact=False),
                 name="audit_verification_intact_has_no_break",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(intact=True, break_count=0) | Q(intact=False, break_count__gt=0),
+                name="audit_verification_breaks_counted",
+            ),
         ]
 
     def __str__(self) -> str:

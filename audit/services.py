@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import chain, entries
-from audit.models import AuditEntry, AuditVerification
+from audit.models import MAX_STORED_BREAKS, AuditEntry, AuditVerification
 
 ARCHIVE_DATE_IN_FUTURE = "The archive date must be today or earlier."
 ARCHIVE_NO_DIRECTORY = "The archive directory does not exist."
@@ -61,6 +61,11 @@ def audit_verification_create(
         intact=report.intact,
         break_seq=broken.seq if broken else None,
         problem=broken.problem if broken else "",
+        break_count=report.break_count,
+        breaks=[
+            {"seq": each.seq, "kind": each.kind, "problem": each.problem}
+            for each in report.breaks[:MAX_STORED_BREAKS]
+        ],
         expected_head_seq=expected_head.seq if expected_head else None,
         seconds=round(seconds, 3),
     )

@@ -9,7 +9,6 @@ that does not exist (CAM-3 to CAM-6).
 """
 
 import datetime
-import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +26,7 @@ from facilities.models import (
     Recording,
     Still,
 )
-from library.net import client_ip
+from library.net import IPNetwork, client_address, parse_network
 from library.roles import Role, roles_of
 from patrons.models import Patron
 from privacy import gate
@@ -46,9 +45,9 @@ QUEUE = "queue"  # the director's queue of outside requests
 RELEASE = "release"  # footage given outside the library
 
 
-def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def allowed_networks() -> list[IPNetwork]:
     """Return the address ranges footage may be viewed from; empty means no limit (CAM-3)."""
-    return [ipaddress.ip_network(net, strict=False) for net in settings.FOOTAGE_ALLOWED_NETWORKS]
+    return [parse_network(net) for net in settings.FOOTAGE_ALLOWED_NETWORKS]
 
 
 def on_staff_network(request: HttpRequest) -> bool:
@@ -56,11 +55,12 @@ def on_staff_network(request: HttpRequest) -> bool:
     networks = allowed_networks()
     if not networks:
         return True
-    address = client_ip(request)
+    # The address the audit entry records, read by the same parser: an IPv4
+    # client seen through an IPv6 socket counts as the IPv4 address it is.
+    address = client_address(request)
     if address is None:
         return False
-    ip = ipaddress.ip_address(address)
-    return any(ip in network for network in networks)
+    return any(address in network for network in networks)
 
 
 def _who(user: Any) -> tuple[frozenset[Role], bool]:

@@ -1,10 +1,11 @@
 """Start-up checks for the footage settings."""
 
-import ipaddress
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import Error, register
+
+from library.net import parse_network
 
 
 @register()
@@ -13,7 +14,7 @@ def footage_networks_check(app_configs: Any, **kwargs: Any) -> list[Error]:
     errors = []
     for network in settings.FOOTAGE_ALLOWED_NETWORKS:
         try:
-            ipaddress.ip_network(network, strict=False)
+            parse_network(network)
         except ValueError:
             errors.append(
                 Error(

@@ -110,6 +110,16 @@ def test_the_front_page_shows_a_broken_chain(as_auditor, alice, bob):
     assert b"entry #1: its contents do not match its hash" in response.content
 
 
+def test_the_front_page_counts_every_break(as_auditor, alice, bob):
+    tamper.alter(1, object_repr="patron #999")
+    tamper.alter(2, object_repr="patron #998")
+    with pytest.raises(Exception, match="broken"):
+        call_command("verify_audit", stdout=io.StringIO(), stderr=io.StringIO())
+    response = as_auditor.get(reverse("audit:index"))
+    assert b"entry #1: its contents do not match its hash" in response.content
+    assert b"(2 breaks in all: run" in response.content
+
+
 def test_the_front_page_says_when_the_last_verification_is_old(as_auditor, alice):
     call_command("verify_audit", stdout=io.StringIO())
     from audit.models import AuditVerification

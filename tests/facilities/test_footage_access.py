@@ -153,6 +153,46 @@ class TestStaffNetworks:
         )
         assert (inside.status_code, outside.status_code) == (200, 404)
 
+    def test_an_ipv4_client_seen_by_a_server_on_ipv6_counts_as_ipv4(
+        self, client, login_as, recording
+    ):
+        # A server bound to [::] sees IPv4 clients as IPv4-mapped IPv6 addresses.
+        login_as("security_guard")
+        inside = client.get(detail(recording.pk), REMOTE_ADDR="::ffff:10.20.1.5")
+        outside = client.get(detail(recording.pk), REMOTE_ADDR="::ffff:192.0.2.1")
+        assert (inside.status_code, outside.status_code) == (200, 404)
+        refused = footage_entries(decision="refused").get()
+        assert refused.remote_addr == "192.0.2.1"
+
+    @pytest.mark.parametrize(
+        ("forwarded", "status"),
+        [
+            ("10.20.1.5:50123", 200),
+            ("[::ffff:10.20.1.5]:443", 200),
+            ("[2001:db8:20::7]:443", 200),
+            ("192.0.2.1:50123", 404),
+            ("[2001:db8:21::7]", 404),
+            ("10.20.1.5:port", 404),
+        ],
+    )
+    def test_behind_a_proxy_a_forwarded_address_with_a_port_is_the_client(
+        self, client, login_as, recording, settings, forwarded, status
+    ):
+        settings.TRUSTED_PROXY_COUNT = 1
+        login_as("security_guard")
+        response = client.get(
+            detail(recording.pk), REMOTE_ADDR="10.20.0.2", HTTP_X_FORWARDED_FOR=forwarded
+        )
+        assert response.status_code == status
+
+    def test_a_limit_written_as_mapped_addresses_covers_their_ipv4_clients(
+        self, client, login_as, recording, settings
+    ):
+        settings.FOOTAGE_ALLOWED_NETWORKS = ["::ffff:10.20.0.0/112"]
+        login_as("security_guard")
+        assert client.get(detail(recording.pk), REMOTE_ADDR="10.20.1.5").status_code == 200
+        assert client.get(detail(recording.pk), REMOTE_ADDR="10.21.1.5").status_code == 404
+
     def test_without_a_limit_any_address_will_do(self, client, login_as, recording, settings):
         settings.FOOTAGE_ALLOWED_NETWORKS = []
         login_as("it_staff")

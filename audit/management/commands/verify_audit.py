@@ -10,6 +10,10 @@ from audit import chain
 from audit.services import audit_verification_create
 
 BAD_HEAD = "--expect-head takes SEQ:HASH as verify_audit --head prints it."
+BREAK_LINE = "Entry #{seq}: {problem}."
+UNLISTED = "... and {count} more breaks, counted but not listed."
+BROKEN = "Audit trail broken at entry #{seq}: {problem}."
+BREAKS_IN_ALL = "{count} breaks in all, listed above."
 NO_ARCHIVE = "No archive file at {path}."
 _HEAD = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
@@ -25,11 +29,11 @@ def parse_head(text: str) -> chain.Head:
 class Command(BaseCommand):
     help = (
         "Walk the audit trail's hash chain from its start (or from the newest archive "
-        "checkpoint) to its head and report the first altered, removed, inserted or reordered "
-        "entry, exiting 1 if there is one (CONF-1). Each walk is recorded for the auditors' "
-        "front page. --head prints the head as SEQ:HASH to write down somewhere else; "
-        "--expect-head SEQ:HASH later also catches entries cut off the end or a rewritten "
-        "chain. --archive FILE checks a file written by archive_audit instead."
+        "checkpoint) to its head and report every altered, removed, inserted or reordered "
+        "entry, one line each, exiting 1 if there is one (CONF-1). Each walk is recorded for "
+        "the auditors' front page. --head prints the head as SEQ:HASH to write down somewhere "
+        "else; --expect-head SEQ:HASH later also catches entries cut off the end or a "
+        "rewritten chain. --archive FILE checks a file written by archive_audit instead."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -72,8 +76,17 @@ class Command(BaseCommand):
             report=report, seconds=time.monotonic() - began, expected_head=expected
         )
         if report.first_break is not None:
-            broken = report.first_break
-            raise CommandError(f"Audit trail broken at entry #{broken.seq}: {broken.problem}.")
+            # One line a break, then the summary, which keeps the first line it
+            # always had, so whatever reads it still finds the first break there.
+            for broken in report.breaks:
+                self.stderr.write(BREAK_LINE.format(seq=broken.seq, problem=broken.problem))
+            if unlisted := report.break_count - len(report.breaks):
+                self.stderr.write(UNLISTED.format(count=unlisted))
+            first = report.first_break
+            summary = BROKEN.format(seq=first.seq, problem=first.problem)
+            if report.break_count > 1:
+                summary += " " + BREAKS_IN_ALL.format(count=report.break_count)
+            raise CommandError(summary)
         start = report.start
         origin = (
             f"after checkpoint #{start.checkpoint_seq} (entries up to #{start.after_seq} archived)"
