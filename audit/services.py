@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from audit import chain, entries
+from audit import chain, entries, verify
 from audit.models import MAX_STORED_BREAKS, AuditEntry, AuditVerification
 
 ARCHIVE_DATE_IN_FUTURE = "The archive date must be today or earlier."
@@ -49,7 +49,7 @@ class ArchiveResult:
 
 
 def audit_verification_create(
-    *, report: chain.ChainReport, seconds: float, expected_head: chain.Head | None = None
+    *, report: verify.ChainReport, seconds: float, expected_head: chain.Head | None = None
 ) -> AuditVerification:
     """Record one run of the chain verifier, for the auditors' front page."""
     broken = report.first_break
@@ -128,12 +128,12 @@ def _write_archive(
     try:
         with partial.open("w", encoding="utf-8") as out:
             for entry in entries:
-                broken = chain.entry_problem(entry, expected_seq, expected_prev)
+                broken = verify.entry_problem(entry, expected_seq, expected_prev)
                 if broken:
                     raise ArchiveError(
                         ARCHIVE_CHAIN_BROKEN.format(seq=broken.seq, problem=broken.problem)
                     )
-                out.write(chain.archive_line(entry) + "\n")
+                out.write(verify.archive_line(entry) + "\n")
                 written += 1
                 expected_seq, expected_prev = entry.seq + 1, entry.entry_hash
                 if progress and written % 10000 == 0:
@@ -198,7 +198,7 @@ def audit_entries_archive(
     )
     # The file is read back and checked before anything leaves the table: the
     # checkpoint and the removal rest on an archive that verifies.
-    written_back = chain.verify_archive(path)
+    written_back = verify.verify_archive(path)
     if not written_back.intact or written_back.last_hash != last_hash:
         problem = written_back.first_break.problem if written_back.first_break else "it differs"
         raise ArchiveError(ARCHIVE_UNREADABLE.format(problem=problem))
@@ -213,7 +213,7 @@ def audit_entries_archive(
             archived_through=last_seq,
             last_hash=last_hash,
             file=path.name,
-            sha256=chain.file_sha256(path),
+            sha256=verify.file_sha256(path),
         ),
     )
     removed += _remove_archived(last_seq, batch_size=batch_size, progress=progress)

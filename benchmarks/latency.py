@@ -11,8 +11,8 @@ from typing import Any
 from django.contrib.auth.models import Group, User
 from django.db.models import Exists, OuterRef
 
-from audit.chain import verify_chain
 from audit.models import AuditEntry
+from audit.verify import verify_chain
 from benchmarks.common import Result, ms, percentile
 from benchmarks.http_load import Client, Session, gunicorn, run_load
 from circulation.models import Fine, Hold, Item, Loan

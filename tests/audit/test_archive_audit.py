@@ -9,7 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from audit import chain, entries
+from audit import chain, entries, verify
 from audit.management.commands.archive_audit import BAD_DATE
 from audit.models import AuditEntry
 from audit.services import (
@@ -82,9 +82,9 @@ def test_old_entries_go_to_a_file_and_the_chain_still_verifies(history, tmp_path
         "archived_through": 3,
         "last_hash": last_old.entry_hash,
         "file": path.name,
-        "sha256": chain.file_sha256(path),
+        "sha256": verify.file_sha256(path),
     }
-    report = chain.verify_chain()
+    report = verify.verify_chain()
     assert report.intact and report.checked == 5
     assert (report.start.after_seq, report.start.checkpoint_seq) == (3, 8)
 
@@ -103,7 +103,7 @@ def test_a_changed_archive_file_is_found(history, tmp_path):
     path = next(tmp_path.iterdir())
     text = path.read_text().replace('"decision":"allowed"', '"decision":"refused"', 1)
     path.write_text(text.replace('"decision": "allowed"', '"decision": "refused"', 1))
-    report = chain.verify_archive(path)
+    report = verify.verify_archive(path)
     assert (report.first_break.seq, report.first_break.kind) == (1, "altered")
     with pytest.raises(CommandError, match="Archive broken at entry #1"):
         call_command("verify_audit", "--archive", str(path), stdout=io.StringIO())
@@ -121,7 +121,7 @@ def test_an_archive_file_rewritten_with_new_hashes_no_longer_matches_its_checkpo
             payload["prev_hash"] = prev
         payload["entry_hash"] = prev = chain.payload_hash(payload)
     path.write_text("".join(json.dumps(payload) + "\n" for payload in entries))
-    report = chain.verify_archive(path)
+    report = verify.verify_archive(path)
     assert (report.first_break.kind, report.checkpoint_seq) == ("checkpoint", 8)
 
 
@@ -140,9 +140,9 @@ def test_a_later_archive_continues_from_the_earlier_checkpoint(history, tmp_path
         == lines(tmp_path / "audit-000000000001-000000000003.jsonl")[-1]["entry_hash"]
     )
     assert list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True)) == [6, 7, 8, 9]
-    report = chain.verify_chain()
+    report = verify.verify_chain()
     assert report.intact and (report.start.after_seq, report.start.checkpoint_seq) == (5, 9)
-    assert chain.verify_archive(path).checkpoint_seq == 9
+    assert verify.verify_archive(path).checkpoint_seq == 9
 
 
 def test_a_run_stopped_after_its_checkpoint_is_finished_by_the_next(history, tmp_path):
@@ -162,10 +162,10 @@ def test_a_run_stopped_after_its_checkpoint_is_finished_by_the_next(history, tmp
             sha256="0" * 64,
         ),
     )
-    assert chain.verify_chain().intact  # entries 4 and 5 are covered, waiting to go
+    assert verify.verify_chain().intact  # entries 4 and 5 are covered, waiting to go
     assert "removed 2 entries an earlier run had archived" in archive(tmp_path, "2025-06-01")
     assert AuditEntry.objects.filter(seq__lte=5).count() == 0
-    assert chain.verify_chain().intact and chain.chain_head().seq == head.seq + 1
+    assert verify.verify_chain().intact and chain.chain_head().seq == head.seq + 1
 
 
 def test_a_broken_chain_is_not_archived(history, tmp_path):
@@ -178,17 +178,17 @@ def test_a_broken_chain_is_not_archived(history, tmp_path):
 def test_a_written_down_head_that_was_archived_is_checked_in_the_archive(history, tmp_path):
     written_down = chain.Head(2, AuditEntry.objects.get(seq=2).entry_hash)
     archive(tmp_path, "2025-06-01")
-    assert chain.verify_chain(expect=written_down).first_break.kind == "archived"
+    assert verify.verify_chain(expect=written_down).first_break.kind == "archived"
     path = next(tmp_path.iterdir())
-    assert chain.verify_archive(path, expect=written_down).intact
+    assert verify.verify_archive(path, expect=written_down).intact
     wrong = chain.Head(2, "f" * 64)
-    assert chain.verify_archive(path, expect=wrong).first_break.kind == "rewritten"
+    assert verify.verify_archive(path, expect=wrong).first_break.kind == "rewritten"
 
 
 def test_a_written_down_head_at_the_archive_boundary_is_checked_in_the_table(history, tmp_path):
     written_down = chain.Head(3, AuditEntry.objects.get(seq=3).entry_hash)
     archive(tmp_path, "2025-06-01")
-    assert chain.verify_chain(expect=written_down).intact
+    assert verify.verify_chain(expect=written_down).intact
 
 
 def test_timestamps_never_go_backwards_along_the_chain():

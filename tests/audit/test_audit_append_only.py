@@ -6,9 +6,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import DatabaseError, connection, transaction
 
-from audit.chain import AuditTrailIsAppendOnly, chain_head, checkpoint_details, verify_chain
+from audit.chain import AuditTrailIsAppendOnly, chain_head, checkpoint_details
 from audit.entries import record_summary
 from audit.models import AuditEntry
+from audit.verify import verify_chain
 from tests.audit import tamper
 from tests.factories import PatronFactory, UserFactory
 

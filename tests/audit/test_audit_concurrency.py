@@ -9,8 +9,9 @@ from django.db import IntegrityError, connection
 from psycopg.pq import TransactionStatus
 
 from audit import chain
-from audit.chain import chain_append_many, verify_chain
+from audit.chain import chain_append_many
 from audit.models import AuditEntry
+from audit.verify import verify_chain
 from patrons.models import Patron
 
 THREADS = 8

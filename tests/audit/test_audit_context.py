@@ -86,7 +86,7 @@ def test_a_save_after_a_request_writes_its_entry_while_another_request_is_served
 
 
 def test_a_later_save_on_the_thread_carries_nothing_of_the_last_request(client, desk):
-    from audit.chain import verify_chain
+    from audit.verify import verify_chain
 
     client.force_login(desk)
     patron = PatronFactory()

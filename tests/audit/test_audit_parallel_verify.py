@@ -3,8 +3,8 @@
 import pytest
 from django.db import connection
 
-from audit.chain import verify_chain
 from audit.models import AuditEntry
+from audit.verify import verify_chain
 from patrons.models import Patron
 from privacy import access
 from privacy.policy import DataCategory, Purpose

@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from audit import chain
+from audit import chain, verify
 from audit.models import AuditEntry
 from tests.factories import PatronFactory
 
@@ -43,7 +43,7 @@ def assert_verifies(entry):
     assert stored.entry_hash == entry.entry_hash
     # Read back through the ORM (archiving's reading) and by the walk (verify_audit's).
     assert chain.entry_hash(stored) == stored.entry_hash
-    report = chain.verify_chain()
+    report = verify.verify_chain()
     assert report.intact, report.first_break
     return stored
 
@@ -57,7 +57,7 @@ def test_an_ipv4_client_of_a_server_listening_on_ipv6_does_not_raise_a_false_ala
     client.get(f"/staff/admin/patrons/patron/{patron.pk}/change/", REMOTE_ADDR="::ffff:192.0.2.10")
     read = AuditEntry.objects.filter(object_id=patron.pk, action=AuditEntry.Action.ACCESS).get()
     assert read.remote_addr == "192.0.2.10"
-    assert chain.verify_chain().intact
+    assert verify.verify_chain().intact
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_a_value_the_database_cannot_keep_as_it_is_is_refused_and_nothing_is_app
         append(**fields)
     assert str(refused.value) == chain.UNSTORABLE_VALUE.format(field=next(iter(fields)))
     assert chain.chain_head() == before
-    assert chain.verify_chain().intact
+    assert verify.verify_chain().intact
 
 
 def test_a_naive_timestamp_is_taken_in_the_librarys_time_zone_as_the_database_takes_it(settings):
@@ -244,10 +244,10 @@ def test_an_entry_appended_before_stored_forms_verifies_with_its_address_as_it_w
     tamper.alter(old.seq, remote_addr=stored)
     old.refresh_from_db()
     tamper.alter(old.seq, entry_hash=hashed_as_before(old, hashed_then))
-    assert chain.verify_chain().intact
+    assert verify.verify_chain().intact
     archived = tmp_path / "audit.jsonl"
-    archived.write_text(chain.archive_line(AuditEntry.objects.get(seq=old.seq)) + "\n")
-    assert chain.verify_archive(archived).intact
+    archived.write_text(verify.archive_line(AuditEntry.objects.get(seq=old.seq)) + "\n")
+    assert verify.verify_archive(archived).intact
 
 
 def test_an_old_entry_whose_address_was_changed_is_still_altered():
@@ -258,5 +258,5 @@ def test_an_old_entry_whose_address_was_changed_is_still_altered():
     old.refresh_from_db()
     # Hashed over another address than the one stored: an alteration, whatever its form.
     tamper.alter(old.seq, entry_hash=hashed_as_before(old, "::ffff:c000:20a"))
-    broken = chain.verify_chain().first_break
+    broken = verify.verify_chain().first_break
     assert (broken.seq, broken.kind) == (old.seq, "altered")

@@ -2,9 +2,10 @@
 
 import pytest
 
-from audit.chain import GENESIS_HASH, ChainStart, chain_start, verify_chain
+from audit.chain import GENESIS_HASH, ChainStart, chain_start
 from audit.entries import record_summary
 from audit.models import AuditEntry
+from audit.verify import verify_chain
 from patrons.models import Patron
 from tests.factories import PatronFactory, UserFactory
 

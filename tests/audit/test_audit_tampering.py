@@ -6,8 +6,9 @@ someone at a database shell would have to.
 
 import pytest
 
-from audit.chain import Head, chain_head, verify_chain
+from audit.chain import Head, chain_head
 from audit.models import AuditEntry
+from audit.verify import verify_chain
 from tests.audit import tamper
 from tests.factories import PatronFactory
 

@@ -16,8 +16,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from audit import chain, entries
-from audit.chain import AUDIT_TABLE, chain_head, verify_chain
+from audit.chain import AUDIT_TABLE, chain_head
 from audit.models import AuditEntry
+from audit.verify import verify_chain
 from tests.factories import PatronFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("on_postgres")]

@@ -5,9 +5,10 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from audit.chain import chain_head, verify_chain
+from audit.chain import chain_head
 from audit.management.commands.verify_audit import BAD_HEAD
 from audit.models import AuditVerification
+from audit.verify import verify_chain
 from tests.audit import tamper
 from tests.factories import PatronFactory
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from audit.chain import verify_chain
 from audit.models import AuditEntry
+from audit.verify import verify_chain
 from circulation.models import Fine, Loan, ReadingHistoryEntry
 from patrons.models import Patron
 

@@ -124,8 +124,8 @@ def test_the_connections_address_is_read_the_same_way(settings, remote, address)
 def test_audit_entries_record_a_forwarded_address_given_with_a_port(
     client, db, desk, settings, forwarded, recorded
 ):
-    from audit.chain import verify_chain
     from audit.models import AuditEntry
+    from audit.verify import verify_chain
     from tests.factories import PatronFactory
 
     settings.TRUSTED_PROXY_COUNT = 1

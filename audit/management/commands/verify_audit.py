@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from audit import chain
+from audit import chain, verify
 from audit.services import audit_verification_create
 
 BAD_HEAD = "--expect-head takes SEQ:HASH as verify_audit --head prints it."
@@ -71,7 +71,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"  checked {checked} entries")
 
         began = time.monotonic()
-        report = chain.verify_chain(progress=progress, expect=expected, workers=options["workers"])
+        report = verify.verify_chain(progress=progress, expect=expected, workers=options["workers"])
         audit_verification_create(
             report=report, seconds=time.monotonic() - began, expected_head=expected
         )
@@ -103,7 +103,7 @@ class Command(BaseCommand):
     def _check_archive(self, path: Path, expected: chain.Head | None) -> None:
         if not path.is_file():
             raise CommandError(NO_ARCHIVE.format(path=path))
-        report = chain.verify_archive(path, expect=expected)
+        report = verify.verify_archive(path, expect=expected)
         if report.first_break is not None:
             broken = report.first_break
             raise CommandError(f"Archive broken at entry #{broken.seq}: {broken.problem}.")
