@@ -12,7 +12,6 @@ checkpoint's hash instead of from nothing. Timestamps never go backwards along
 the chain, so a date range is also a range of sequence numbers.
 """
 
-import contextlib
 import datetime
 import functools
 import hashlib
@@ -49,7 +48,7 @@ UNSTORABLE_VALUE = (
     "(a NUL, a lone surrogate, or a number that is not finite); nothing was appended."
 )
 # Any fixed 64-bit number; it names the lock that serialises appends on PostgreSQL.
-_CHAIN_LOCK_KEY = 7_412_355_001
+CHAIN_LOCK_KEY = 7_412_355_001
 
 HASHED_FIELDS = (
     "seq",
@@ -306,15 +305,6 @@ def _stored_forms() -> dict[str, tuple[Any, Callable[[Any, Any, str], Any]]]:
     return forms
 
 
-def _lock_chain(using: str) -> None:
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # Held until the surrounding transaction ends, so the chain stays
-            # linear however many requests append at once.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-
-
 @dataclass(frozen=True)
 class Head:
     seq: int
@@ -337,127 +327,131 @@ def chain_head(using: str = "default") -> Head:
     if row is None:
         return Head(0, GENESIS_HASH)
     seq, hash_, timestamp = row
-    if isinstance(timestamp, str):  # SQLite hands timestamps back as text
+    return Head(seq, hash_, _aware(timestamp))
+
+
+def _aware(timestamp: Any) -> datetime.datetime:
+    """Return a timestamp read with plain SQL as an aware datetime (SQLite gives text, in UTC)."""
+    if isinstance(timestamp, str):
         timestamp = datetime.datetime.fromisoformat(timestamp)
-    if timestamp is not None and timezone.is_naive(timestamp):
+    if timezone.is_naive(timestamp):
         timestamp = timezone.make_aware(timestamp, datetime.UTC)
-    return Head(seq, hash_, timestamp)
+    return timestamp
+
+
+def hashed_by_database(using: str) -> bool:
+    """Return True where the database numbers, links and hashes each entry (PostgreSQL).
+
+    There a trigger (audit.database_hash, migration 0005) does it inside the
+    INSERT, so an append is one statement and one round trip. SQLite, the
+    embedded first-run database, has no such trigger: there the chain's
+    fields are computed here, under a transaction (format 1).
+    """
+    return connections[using].vendor == "postgresql"
+
+
+def _prepare(entry: "AuditEntry") -> None:
+    """Fill in and tidy an entry's contents before it is inserted, on every database."""
+    _apply_request_context(entry)
+    _normalise(entry)
 
 
 def _link(entry: "AuditEntry", seq: int, prev_hash: str, not_before: Any) -> None:
-    _apply_request_context(entry)
-    _normalise(entry)
-    # Under the chain lock, so timestamps never go backwards along the chain
-    # and a date range maps onto a range of sequence numbers.
+    """Number, link and hash an entry here (format 1: SQLite), after the head was read."""
+    _prepare(entry)
+    # Under the chain's transaction, so timestamps never go backwards along the
+    # chain and a date range maps onto a range of sequence numbers.
     if not_before is not None and entry.timestamp < not_before:
         entry.timestamp = not_before
     entry.seq, entry.prev_hash = seq, prev_hash
     entry.entry_hash = entry_hash(entry)
 
 
+def _leave_to_the_database(entry: "AuditEntry") -> None:
+    """Prepare an entry whose number, link and hash the database's trigger will write."""
+    _prepare(entry)
+    # Whatever is sent for these, the trigger writes its own; the INSERT's
+    # RETURNING hands them back (the fields are db_returning, audit.models).
+    entry.seq, entry.prev_hash, entry.entry_hash = None, "", ""  # type: ignore[assignment]
+
+
 def chain_append(
     entry: "AuditEntry", *, save: Callable[[], None], using: str | None = None
 ) -> None:
-    """Give an entry the next sequence number and its chain hash, then insert it."""
+    """Append one entry through the model's own save (django-auditlog's entries).
+
+    `save` inserts the row. On PostgreSQL that single INSERT is the whole
+    append; on SQLite the head is read and the entry linked first, in one
+    transaction.
+    """
     using = using or entry._state.db or "default"
+    if hashed_by_database(using):
+        _leave_to_the_database(entry)
+        save()
+        return
     with transaction.atomic(using=using):
-        head = _lock_and_read_head(using)
+        head = chain_head(using)
         _link(entry, head.seq + 1, head.hash, head.timestamp)
         save()
 
 
-# Built from constants only.
-_LOCK_AND_HEAD = (
-    f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK_KEY}); "  # noqa: S608
-    f"SELECT seq, entry_hash, timestamp FROM {AUDIT_TABLE} ORDER BY seq DESC LIMIT 1"
-)
-
-
-def _lock_and_read_head(using: str) -> Head:
-    """Take the chain lock and read the head, in one round trip on PostgreSQL.
-
-    Sent as two statements in one message: each statement takes its own
-    snapshot, so the head is read after the lock is held, never before.
-    """
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return chain_head(using)
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCK_AND_HEAD)
-        cursor.nextset()
-        row = cursor.fetchone()
-    return Head(*row) if row else Head(0, GENESIS_HASH)
-
-
 def chain_append_many(entries: list["AuditEntry"], *, using: str = "default") -> None:
-    """Append several entries under one lock and one INSERT (a page's reads, a list page)."""
+    """Append several entries with one INSERT (a page's reads, a list page).
+
+    On PostgreSQL that INSERT is one round trip, committed on its own outside a
+    transaction; on SQLite the entries are linked here under one transaction.
+    Raises UnstorableValue, and appends nothing, if an entry holds what the
+    database cannot keep.
+    """
     if not entries:
         return
-    connection = connections[using]
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        _append_in_own_transaction(entries, using)
+    if hashed_by_database(using):
+        for entry in entries:
+            _leave_to_the_database(entry)
+        _insert_into(entries, using, AUDIT_TABLE)
         return
     with transaction.atomic(using=using):
-        _link_and_insert(entries, _lock_and_read_head(using), using)
+        head = chain_head(using)
+        seq, prev_hash, not_before = head.seq, head.hash, head.timestamp
+        for entry in entries:
+            seq += 1
+            _link(entry, seq, prev_hash, not_before)
+            prev_hash, not_before = entry.entry_hash, entry.timestamp
+        _insert_into(entries, using, AUDIT_TABLE)
 
 
-def _link_and_insert(
-    entries: list["AuditEntry"], head: Head, using: str, *, then_commit: bool = False
-) -> None:
-    seq, prev_hash, not_before = head.seq, head.hash, head.timestamp
-    for entry in entries:
-        seq += 1
-        _link(entry, seq, prev_hash, not_before)
-        prev_hash, not_before = entry.entry_hash, entry.timestamp
-    _insert_into(entries, using, AUDIT_TABLE, then_commit=then_commit)
+# What an append reads back from its INSERT: what the trigger wrote.
+_RETURNED = ("id", "seq", "prev_hash", "entry_hash", "timestamp", "hash_format")
 
 
-def _append_in_own_transaction(entries: list["AuditEntry"], using: str) -> None:
-    """Append in a transaction of its own whose BEGIN travels with the lock and the head read.
+def _insert_into(entries: list["AuditEntry"], using: str, table_name: str) -> None:
+    """Insert entries with one plain INSERT and set what it returns on them.
 
-    Every read of patron data appends outside any other transaction (the gate
-    insists), so this is the hot path: three round trips (BEGIN with the lock
-    and the head, then the INSERT with the COMMIT): the chain's lock and head
-    cost one round trip, not a transaction of their own.
+    Values go through the fields' own adapters; the row's id and chain fields
+    come back in the same statement.
     """
-    connection = connections[using]
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        cursor.execute("BEGIN; " + _LOCK_AND_HEAD)
-        try:
-            cursor.nextset()
-            cursor.nextset()
-            row = cursor.fetchone()
-            head = Head(*row) if row else Head(0, GENESIS_HASH)
-            _link_and_insert(entries, head, using, then_commit=True)
-        except BaseException:
-            with contextlib.suppress(Exception):  # the first error is the one worth raising
-                cursor.execute("ROLLBACK")
-            raise
-
-
-def _insert_into(
-    entries: list["AuditEntry"], using: str, table_name: str, *, then_commit: bool = False
-) -> None:
-    """Insert linked entries with one plain INSERT; values go through the fields' own adapters."""
     model = entry_model()
     connection = connections[using]
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     values = [
         field.get_db_prep_save(getattr(entry, field.attname), connection)
         for entry in entries
         for field in fields
     ]
-    table = connection.ops.quote_name(table_name)
-    sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(entries))}"  # noqa: S608
-    # Django binds parameters on the client, so a COMMIT can follow in the same message.
-    sql += " RETURNING id" + ("; COMMIT" if then_commit else "")
+    table = quote(table_name)
+    returning = ", ".join(quote(name) for name in _RETURNED)
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(entries))} "  # noqa: S608
+        f"RETURNING {returning}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        for entry, (pk,) in zip(entries, cursor.fetchall(), strict=True):
-            entry.pk = pk
+        for entry, returned in zip(entries, cursor.fetchall(), strict=True):
+            entry.pk, entry.seq, entry.prev_hash, entry.entry_hash, at, entry.hash_format = returned
+            entry.timestamp = _aware(at)
             entry._state.adding, entry._state.db = False, using
 
 

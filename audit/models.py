@@ -35,6 +35,33 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 AuditEntryManager = LogEntryManager.from_queryset(AuditEntryQuerySet)
 
 
+class WrittenByTheDatabase:
+    """A field PostgreSQL's trigger writes as the entry is inserted (audit.database_hash).
+
+    Django reads such a field back in the INSERT's RETURNING, so the saved
+    instance holds the number, link, hash and time the database gave it
+    without a second query.
+    """
+
+    db_returning = True
+
+
+class ChainNumberField(WrittenByTheDatabase, models.BigIntegerField):
+    pass
+
+
+class ChainHashField(WrittenByTheDatabase, models.CharField):
+    pass
+
+
+class ChainTimestampField(WrittenByTheDatabase, models.DateTimeField):
+    pass
+
+
+class HashFormatField(WrittenByTheDatabase, models.PositiveSmallIntegerField):
+    pass
+
+
 class AuditEntry(AbstractLogEntry):
     """One django-auditlog entry, linked to the one before it by a SHA-256 hash chain.
 
@@ -61,9 +88,15 @@ class AuditEntry(AbstractLogEntry):
         related_name="+",
         verbose_name="content type",
     )
-    seq = models.BigIntegerField(unique=True, editable=False)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    entry_hash = models.CharField(max_length=64, editable=False)
+    seq = ChainNumberField(unique=True, editable=False)
+    prev_hash = ChainHashField(max_length=64, editable=False)
+    entry_hash = ChainHashField(max_length=64, editable=False)
+    # auditlog's field, kept as it was, but read back from the INSERT: the
+    # database raises it to the head's time so time never goes back.
+    timestamp = ChainTimestampField(default=timezone.now, db_index=True, verbose_name="timestamp")
+    # 1: hashed by this process (audit.chain, and every entry on SQLite);
+    # 2: hashed by PostgreSQL as it inserted the entry (audit.database_hash).
+    hash_format = HashFormatField(default=1, editable=False)
     # Copied out of additional_data for reads through the gate, so auditors can
     # filter tens of millions of entries on indexed columns.
     category = models.CharField(max_length=20, blank=True)
@@ -104,9 +137,10 @@ class AuditEntry(AbstractLogEntry):
             ),
         ]
         constraints = [
-            # Every entry is numbered from 1; on PostgreSQL a trigger also makes
-            # each new entry follow the head and link to its hash (audit 0002).
+            # Every entry is numbered from 1; on PostgreSQL a trigger numbers,
+            # links and hashes each new entry itself (audit 0005).
             models.CheckConstraint(condition=Q(seq__gt=0), name="audit_seq_positive"),
+            models.CheckConstraint(condition=Q(hash_format__in=[1, 2]), name="audit_hash_format"),
         ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:

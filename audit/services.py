@@ -29,6 +29,10 @@ ARCHIVE_FILE_NAME = "audit-{first:012d}-{last:012d}.jsonl"
 ARCHIVE_UNREADABLE = (
     "The archive file does not read back as written ({problem}); nothing was removed."
 )
+ARCHIVE_NOT_PROVED = (
+    "Checkpoint #{checkpoint} says entries #{first} to #{last} were archived to {file}, but "
+    "that file is not in the archive directory or does not hold them; nothing was removed."
+)
 
 Progress = Callable[[str], None]
 
@@ -109,6 +113,42 @@ def _remove_archived(through: int, *, batch_size: int, progress: Progress | None
     return removed
 
 
+def _still_in_table(through: int) -> bool:
+    return through > 0 and AuditEntry.objects.filter(seq__lte=through).exists()
+
+
+def _check_the_archive_holds(start: chain.ChainStart, directory: Path) -> None:
+    """Raise ArchiveError unless the checkpoint's file is in `directory` and holds its entries.
+
+    The file must verify, match the checkpoint (range, last hash, checksum),
+    and end with the very entry the table holds at that number: its hash
+    covers every entry before it, so the file is then a true copy. A forged
+    checkpoint, which the application's role can append, removes nothing.
+    """
+    details = dict(chain.checkpoints()).get(start.checkpoint_seq or 0, {})
+    name = str(details.get("file", ""))
+    refused = ArchiveError(
+        ARCHIVE_NOT_PROVED.format(
+            checkpoint=start.checkpoint_seq,
+            first=details.get("archived_from"),
+            last=start.after_seq,
+            file=name or "no file",
+        )
+    )
+    path = directory / name
+    if not name or path.name != name or not path.is_file():
+        raise refused
+    report = verify.verify_archive(path)
+    last = AuditEntry.objects.filter(seq=start.after_seq).values_list("entry_hash", flat=True)
+    if not (
+        report.intact
+        and report.checkpoint_seq == start.checkpoint_seq
+        and report.last_seq == start.after_seq
+        and report.last_hash == last.first()
+    ):
+        raise refused
+
+
 def _write_archive(
     path: Path,
     *,
@@ -120,11 +160,9 @@ def _write_archive(
     """Write entries after `start` up to `last_seq` to `path`, checking the chain on the way."""
     partial = path.with_name(path.name + ".partial")
     expected_seq, expected_prev, written = start.after_seq + 1, start.prev_hash, 0
-    entries = (
-        AuditEntry.objects.filter(seq__gt=start.after_seq, seq__lte=last_seq)
-        .order_by("seq")
-        .iterator(chunk_size=batch_size)
-    )
+    # Rows as the verifier reads them: an entry PostgreSQL hashed is checked
+    # there and comes with the text it hashed, which the file keeps.
+    entries = verify.entries_in_order(start.after_seq, last_seq, batch_size, canonical=True)
     try:
         with partial.open("w", encoding="utf-8") as out:
             for entry in entries:
@@ -176,6 +214,10 @@ def audit_entries_archive(
         raise ArchiveError(
             ARCHIVE_CHAIN_BROKEN.format(seq=start.checkpoint_seq, problem=start.problem)
         )
+    if _still_in_table(start.after_seq):
+        # A run that stopped half-way, or a checkpoint someone else appended:
+        # entries leave only once the file the checkpoint names holds them.
+        _check_the_archive_holds(start, directory)
     removed = _remove_archived(start.after_seq, batch_size=batch_size, progress=progress)
 
     cutoff = timezone.make_aware(datetime.datetime.combine(before, datetime.time.min))

@@ -11,13 +11,14 @@ import hashlib
 import ipaddress
 import json
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import connections, transaction
 
+from audit import database_hash
 from audit.chain import (
     AUDIT_TABLE,
     GENESIS_HASH,
@@ -25,7 +26,6 @@ from audit.chain import (
     ChainStart,
     Head,
     chain_head,
-    chain_start,
     checkpoints,
     entry_hash,
     entry_model,
@@ -70,6 +70,8 @@ class ChainReport:
     start: ChainStart = FROM_GENESIS
     breaks: tuple[ChainBreak, ...] = ()  # every break, in chain order (up to MAX_LISTED_BREAKS)
     break_count: int = 0  # every break, listed or not
+    archived: "ArchivesReport | None" = None  # the archive files checked, if they were
+    witnessed: int = 0  # how many written-down heads were checked
 
     def __post_init__(self) -> None:
         # A report made with a first break only (a malformed checkpoint) lists that break.
@@ -88,15 +90,26 @@ _ROW_FIELDS = tuple(dict.fromkeys((*HASHED_FIELDS, "entry_hash")))
 EntryRow = namedtuple("EntryRow", _ROW_FIELDS)  # type: ignore[misc]
 
 
-def _entries_in_order(
-    start_after: int = 0, until: int | None = None, chunk_size: int = 10000
+def entries_in_order(
+    start_after: int = 0,
+    until: int | None = None,
+    chunk_size: int = 10000,
+    *,
+    canonical: bool = False,
 ) -> Iterator[Any]:
+    """Yield the entries after `start_after` up to `until` in order, as rows the walk reads.
+
+    Each row has seq, prev_hash and entry_hash. A row hashed by Python
+    (format 1) also has its hashed fields; one hashed by PostgreSQL (format 2)
+    has `matches`, whether its stored hash is the hash of its stored contents,
+    and with `canonical`, the text that was hashed (what an archive keeps).
+    """
     model = entry_model()
 
     until = until if until is not None else 2**62
     connection = connections["default"]
     if connection.vendor == "postgresql":
-        return _postgres_rows(connection, start_after, until, chunk_size)
+        return _postgres_rows(connection, start_after, until, chunk_size, canonical)
     rows = (
         model.objects.filter(seq__gt=start_after, seq__lte=until)
         .order_by("seq")
@@ -106,13 +119,18 @@ def _entries_in_order(
     return (EntryRow(*row) for row in rows)
 
 
-def _postgres_rows(connection: Any, start_after: int, until: int, chunk_size: int) -> Iterator[Any]:
-    """Stream entries as one JSON text per row from a server-side cursor.
+def _postgres_rows(
+    connection: Any, start_after: int, until: int, chunk_size: int, canonical: bool
+) -> Iterator[Any]:
+    """Stream entries from a server-side cursor.
 
-    Building a Python value per column costs more than the hashing itself;
-    PostgreSQL serialises each row instead (row_to_json) and Python decodes it
-    in one C call. The values are what the model holds: JSON columns nested as
-    objects, the timestamp already in the form hashed_payload gives it.
+    An entry PostgreSQL hashed (format 2) is checked where it lies: the query
+    recomputes the frozen expression over the stored row (audit.database_hash)
+    and hands back only whether it matches. An entry hashed by Python (format
+    1) comes as one JSON text: building a Python value per column costs more
+    than the hashing itself, so PostgreSQL serialises the row (row_to_json) and
+    Python decodes it in one C call, the timestamp already in the form
+    hashed_payload gives it.
     """
     model = entry_model()
 
@@ -129,15 +147,24 @@ def _postgres_rows(connection: Any, start_after: int, until: int, chunk_size: in
     connection.ensure_connection()
     with transaction.atomic(), connection.connection.cursor(name="audit_walk") as cursor:
         cursor.itersize = chunk_size
+        text = (
+            f"CASE WHEN e.hash_format = {database_hash.FORMAT} "
+            f"THEN {database_hash.canonical_sql('e')} END"
+        )
         cursor.execute(
-            f"SELECT (SELECT row_to_json(r)::text FROM (SELECT {columns}) r), e.entry_hash "  # noqa: S608
+            f"SELECT e.seq, e.prev_hash, e.entry_hash, "  # noqa: S608
+            f"CASE WHEN e.hash_format = {database_hash.FORMAT} "
+            f"THEN {database_hash.hash_sql('e')} = e.entry_hash END, "
+            f"CASE WHEN e.hash_format = {database_hash.PYTHON_FORMAT} "
+            f"THEN (SELECT row_to_json(r)::text FROM (SELECT {columns}) r) END, "
+            f"{text if canonical else 'NULL'} "
             f"FROM {table} e WHERE e.seq > %s AND e.seq <= %s ORDER BY e.seq",
             [start_after, until],
         )
         loads = json.loads
-        for text, stored in cursor:
-            payload = loads(text)
-            yield PayloadRow(payload["seq"], payload["prev_hash"], stored, payload)
+        for seq, prev_hash, stored, matches, payload_text, canonical_text in cursor:
+            payload = loads(payload_text) if payload_text is not None else None
+            yield PayloadRow(seq, prev_hash, stored, payload, matches, canonical_text)
 
 
 # datetime.isoformat() of a UTC timestamp, written by PostgreSQL so that Python
@@ -151,17 +178,46 @@ _PYTHON_ISOFORMAT_UTC = (
 
 
 class PayloadRow:
-    """An entry read for verification: the hashed fields as they are hashed, and the stored hash."""
+    """An entry read for verification on PostgreSQL (see entries_in_order)."""
 
-    __slots__ = ("entry_hash", "payload", "prev_hash", "seq")
+    __slots__ = ("canonical", "entry_hash", "matches", "payload", "prev_hash", "seq")
 
-    def __init__(self, seq: int, prev_hash: str, entry_hash: str, payload: dict[str, Any]) -> None:
-        self.seq, self.prev_hash, self.entry_hash, self.payload = (
-            seq,
-            prev_hash,
-            entry_hash,
-            payload,
+    def __init__(
+        self,
+        seq: int,
+        prev_hash: str,
+        entry_hash: str,
+        payload: dict[str, Any] | None,
+        matches: bool | None = None,
+        canonical: str | None = None,
+    ) -> None:
+        self.seq, self.prev_hash, self.entry_hash = seq, prev_hash, entry_hash
+        self.payload, self.matches, self.canonical = payload, matches, canonical
+
+
+def contents_match(entry: Any) -> bool:
+    """Return True if an entry's stored hash is the hash of its contents, in its format.
+
+    `entry` is a row the walk read, or an entry model instance read from the
+    table (format 2 is then recomputed by PostgreSQL over the stored row).
+    """
+    matches = getattr(entry, "matches", None)
+    if matches is not None:  # format 2, already recomputed over the stored row
+        return bool(matches)
+    if getattr(entry, "hash_format", database_hash.PYTHON_FORMAT) == database_hash.FORMAT:
+        return _stored_row_matches(entry.seq)
+    return entry_hash(entry) == entry.entry_hash or _hashed_with_old_address_form(entry)
+
+
+def _stored_row_matches(seq: int) -> bool:
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            f"SELECT {database_hash.hash_sql('e')} = e.entry_hash "  # noqa: S608
+            f"FROM {AUDIT_TABLE} e WHERE e.seq = %s",
+            [seq],
         )
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def _link_problem(entry: "AuditEntry") -> ChainBreak:
@@ -207,7 +263,7 @@ def entry_problem(entry: "AuditEntry", expected_seq: int, expected_prev: str) ->
         return _removed(entry.seq, expected_seq)
     if entry.prev_hash != expected_prev:
         return _link_problem(entry)
-    if entry_hash(entry) != entry.entry_hash and not _hashed_with_old_address_form(entry):
+    if not contents_match(entry):
         return ChainBreak(entry.seq, ALTERED, "altered")
     return None
 
@@ -236,34 +292,6 @@ def _old_address_form_matches(payload: dict[str, Any], stored_hash: str) -> bool
     return hashed_then != stored and (
         payload_hash({**payload, "remote_addr": hashed_then}) == stored_hash
     )
-
-
-def _expected_head_problem(expect: Head, report: ChainReport) -> ChainBreak | None:
-    """Compare a head written down earlier with what the walk saw (entries it did not walk)."""
-    start = report.start
-    if expect.seq > report.head_seq:
-        return ChainBreak(
-            expect.seq,
-            f"the chain ends at entry #{report.head_seq} but entry #{expect.seq} was written "
-            "down earlier: entries were cut off the end",
-            "cut_off",
-        )
-    if expect.seq == start.after_seq:
-        if expect.hash == start.prev_hash:
-            return None
-        return ChainBreak(
-            expect.seq,
-            f"entry #{expect.seq}'s hash is not the one written down: the chain was rewritten",
-            "rewritten",
-        )
-    if expect.seq < start.after_seq:
-        return ChainBreak(
-            expect.seq,
-            f"entry #{expect.seq} has been archived: check the written-down head against the "
-            "archive file (verify_audit --archive FILE --expect-head ...)",
-            "archived",
-        )
-    return None
 
 
 class _Breaks:
@@ -306,7 +334,7 @@ def _walk(
     start_after: int,
     until: int | None,
     expected_prev: str | None,
-    expect: Head | None,
+    witnessed: Mapping[int, str],
     progress: Callable[[int], None] | None = None,
     progress_every: int = 10000,
 ) -> _Walk:
@@ -317,22 +345,21 @@ def _walk(
     """
     expected_seq, checked = start_after + 1, 0
     first_seq = first_prev = None
-    expect_seq = expect.seq if expect else None
     found = _Breaks()
-    for entry in _entries_in_order(start_after, until):
+    for entry in entries_in_order(start_after, until):
         if first_seq is None:
             first_seq, first_prev = entry.seq, entry.prev_hash
             if expected_prev is None:
                 expected_seq, expected_prev = entry.seq, entry.prev_hash
-        computed = entry_hash(entry)
+        altered = not contents_match(entry)
         if (
             entry.seq != expected_seq
             or entry.prev_hash != expected_prev
-            or computed != entry.entry_hash
-            or entry.seq == expect_seq
+            or altered
+            or entry.seq in witnessed
         ):
             assert expected_prev is not None
-            _find_breaks(entry, computed, expected_seq, expected_prev, expect, found)
+            _find_breaks(entry, altered, expected_seq, expected_prev, witnessed, found)
         checked += 1
         # Whatever was wrong with this entry, the walk goes on from its own
         # hash: the next entry is judged by its own link, so one removal is
@@ -354,10 +381,10 @@ def _walk(
 
 def _find_breaks(
     entry: Any,
-    computed: str,
+    altered: bool,
     expected_seq: int,
     expected_prev: str,
-    expect: Head | None,
+    witnessed: Mapping[int, str],
     found: _Breaks,
 ) -> None:
     """Add what is wrong with one entry: its place in the chain, then its contents."""
@@ -371,28 +398,24 @@ def _find_breaks(
         )
     if link:
         found.add(link)
-    altered = computed != entry.entry_hash and not _hashed_with_old_address_form(entry)
     if altered:
         found.add(ChainBreak(entry.seq, ALTERED, "altered"))
-    if (
-        not (link or altered)
-        and expect
-        and entry.seq == expect.seq
-        and entry.entry_hash != expect.hash
-    ):
-        found.add(
-            ChainBreak(
-                entry.seq,
-                f"entry #{entry.seq}'s hash is not the one written down: "
-                "the chain was rewritten from here or earlier",
-                "rewritten",
-            )
-        )
+    if not (link or altered) and witnessed.get(entry.seq, entry.entry_hash) != entry.entry_hash:
+        found.add(_rewritten(entry.seq))
 
 
-def _walk_in_child(stretch: tuple[int, int, Head | None]) -> _Walk:
-    start_after, until, expect = stretch
-    return _walk(start_after=start_after, until=until, expected_prev=None, expect=expect)
+def _rewritten(seq: int) -> ChainBreak:
+    return ChainBreak(
+        seq,
+        f"entry #{seq}'s hash is not the one written down: "
+        "the chain was rewritten from here or earlier",
+        "rewritten",
+    )
+
+
+def _walk_in_child(stretch: tuple[int, int, Mapping[int, str]]) -> _Walk:
+    start_after, until, witnessed = stretch
+    return _walk(start_after=start_after, until=until, expected_prev=None, witnessed=witnessed)
 
 
 def verify_chain(
@@ -400,45 +423,62 @@ def verify_chain(
     progress: Callable[[int], None] | None = None,
     progress_every: int = 10000,
     expect: Head | None = None,
+    witnessed: Iterable[Head] = (),
+    archives: Path | None = None,
     workers: int = 1,
     parallel_from: int = 100_000,
 ) -> ChainReport:
-    """Walk the chain in order and report every entry that does not fit.
+    """Walk every entry in the table in order and report every one that does not fit.
+
+    The walk starts at the lowest entry present, whatever any checkpoint says:
+    a checkpoint the application's role forged cannot make the walk skip
+    entries. Entries no longer in the table must have been archived: with
+    `archives` (a directory of archive_audit's files) they are checked there,
+    every file and every entry, and must link up to the first entry in the
+    table; without it, a checkpoint must at least say where they went.
+
+    Every head written down earlier (`expect`, and the `witnessed` heads a
+    witness sink kept) must still be in the chain with the same hash, or in
+    an archive file that verifies; one past the end means entries were cut off.
 
     After a break the walk goes on from the next entry's own link, so each
-    alteration, removal or insertion is reported once. With `expect` (a head
-    written down earlier), also report a chain that was cut off or rewritten
-    after that point. With several `workers` on PostgreSQL, contiguous
-    stretches are checked in parallel processes and stitched together where
-    they meet.
+    alteration, removal or insertion is reported once. With several `workers`
+    on PostgreSQL, contiguous stretches are checked in parallel processes and
+    stitched together where they meet.
     """
-    start = chain_start()
-    if start.problem:
-        assert start.checkpoint_seq is not None
-        return ChainReport(
-            0, 0, GENESIS_HASH, ChainBreak(start.checkpoint_seq, start.problem, "checkpoint"), start
-        )
+    heads = {head.seq: head.hash for head in witnessed}
+    if expect is not None:
+        heads[expect.seq] = expect.hash
+    found = _Breaks()
+    _checkpoint_problems(found)
+    start, archived = _where_the_table_starts(archives, heads, found)
     head = chain_head()
+    in_table = {seq: hash_ for seq, hash_ in heads.items() if seq > start.after_seq}
     entries = head.seq - start.after_seq
     if workers > 1 and connections["default"].vendor == "postgresql" and entries >= parallel_from:
-        walk = _walk_parallel(start, head.seq, expect, workers)
+        walk = _walk_parallel(start, head.seq, in_table, workers)
     else:
         walk = _walk(
             start_after=start.after_seq,
             until=None,
-            expected_prev=start.prev_hash,
-            expect=expect,
+            expected_prev=start.prev_hash or None,
+            witnessed=in_table,
             progress=progress,
             progress_every=progress_every,
         )
+    found.add_walk(walk)
     head_seq = walk.last_seq if walk.last_seq is not None else start.after_seq
     head_hash = walk.last_hash or start.prev_hash
-    found = _Breaks()
-    found.add_walk(walk)
-    if expect is not None:
-        walked = ChainReport(walk.checked, head_seq, head_hash, None, start)
-        if problem := _expected_head_problem(expect, walked):
-            found.add(problem)
+    for seq in sorted(heads):
+        if seq > head_seq:
+            found.add(
+                ChainBreak(
+                    seq,
+                    f"the chain ends at entry #{head_seq} but entry #{seq} was written "
+                    "down earlier: entries were cut off the end",
+                    "cut_off",
+                )
+            )
     return ChainReport(
         walk.checked,
         head_seq,
@@ -447,16 +487,93 @@ def verify_chain(
         start,
         tuple(found.listed),
         found.count,
+        archived=archived,
+        witnessed=len(heads),
     )
 
 
-def _walk_parallel(start: ChainStart, head_seq: int, expect: Head | None, workers: int) -> _Walk:
+def _first_in_table() -> tuple[int, str] | None:
+    """Return the number and link of the lowest entry in the table, if there is one."""
+    row = entry_model().objects.order_by("seq").values_list("seq", "prev_hash").first()
+    return (row[0], row[1]) if row else None
+
+
+def _checkpoint_problems(found: "_Breaks") -> None:
+    """Add a break for each checkpoint entry that could not have been written by archive_audit."""
+    for seq, details in checkpoints():
+        try:
+            through = int(details["archived_through"])
+            well_formed = len(str(details["last_hash"])) == 64
+        except (KeyError, TypeError, ValueError):
+            through, well_formed = 0, False
+        if not well_formed:
+            found.add(ChainBreak(seq, "the checkpoint entry is malformed", "checkpoint"))
+        elif through >= seq:
+            found.add(ChainBreak(seq, "the checkpoint claims to archive itself", "checkpoint"))
+
+
+def _where_the_table_starts(
+    archives: Path | None, heads: Mapping[int, str], found: "_Breaks"
+) -> tuple[ChainStart, "ArchivesReport | None"]:
+    """Return where the walk of the table starts, adding what is wrong with what came before.
+
+    Also checks the archive files (with `archives`) and the written-down
+    heads among the entries that are no longer in the table.
+    """
+    first = _first_in_table()
+    if first is None or first[0] == 1:
+        return FROM_GENESIS, None
+    first_seq, first_link = first
+    missing = first_seq - 1
+    # The last entry gone is proved by the first one left: its link is hashed with it.
+    if heads.get(missing, first_link) != first_link:
+        found.add(_rewritten(missing))
+    claimed = next(
+        (
+            (seq, details)
+            for seq, details in checkpoints()
+            if details.get("archived_through") == missing
+        ),
+        None,
+    )
+    checkpoint_seq = claimed[0] if claimed else None
+    claimed_hash = str(claimed[1].get("last_hash", "")) if claimed else ""
+    if archives is not None:
+        report = verify_archives(archives, through=missing, witnessed=heads)
+        for problem in report.breaks:
+            found.add(problem)
+        return ChainStart(missing, report.last_hash or claimed_hash, checkpoint_seq), report
+    if claimed is None:
+        found.add(
+            ChainBreak(
+                first_seq,
+                f"entries #1 to #{missing} are not in the table and no checkpoint says they "
+                "were archived: removed",
+                "removed",
+            )
+        )
+    for seq in sorted(heads):
+        if seq < missing:
+            found.add(
+                ChainBreak(
+                    seq,
+                    f"entry #{seq} was written down earlier and has been archived: check it "
+                    "against the archive files (verify_audit --archives DIRECTORY)",
+                    "archived",
+                )
+            )
+    return ChainStart(missing, claimed_hash, checkpoint_seq), None
+
+
+def _walk_parallel(
+    start: ChainStart, head_seq: int, witnessed: Mapping[int, str], workers: int
+) -> _Walk:
     """Walk `workers` stretches of the chain in child processes and stitch them in order."""
     import multiprocessing
 
     step = (head_seq - start.after_seq) // workers
     bounds = [start.after_seq + step * index for index in range(workers)] + [head_seq]
-    stretches = [(bounds[index], bounds[index + 1], expect) for index in range(workers)]
+    stretches = [(bounds[index], bounds[index + 1], witnessed) for index in range(workers)]
     connections.close_all()  # each child opens its own connection
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         walks = pool.map(_walk_in_child, stretches)
@@ -468,7 +585,7 @@ def _walk_parallel(start: ChainStart, head_seq: int, expect: Head | None, worker
         # Where this stretch meets the entries before it, as one walk would see it.
         if walk.first_seq != last_seq + 1:
             found.add(_removed(walk.first_seq, last_seq + 1))
-        elif walk.first_prev != previous_hash:
+        elif previous_hash and walk.first_prev != previous_hash:
             entry = entry_model().objects.get(seq=walk.first_seq)
             found.add(
                 _link_problem(entry)
@@ -490,20 +607,36 @@ class ArchiveReport:
     sha256: str
     checkpoint_seq: int | None  # the live checkpoint that names this file, if still present
     first_break: ChainBreak | None
+    first_prev: str | None = None  # the first entry's link, to the file before it
+    witnessed_found: frozenset[int] = frozenset()  # written-down heads the file holds, as written
 
     @property
     def intact(self) -> bool:
         return self.first_break is None
 
 
-def archive_line(entry: "AuditEntry") -> str:
-    """Return one entry as a line of an archive file: its hashed fields and its hash."""
-    return json.dumps(
-        {**hashed_payload(entry), "entry_hash": entry.entry_hash},
-        sort_keys=True,
-        ensure_ascii=False,
-        default=str,
-    )
+def archive_line(entry: Any) -> str:
+    """Return one entry, a row from entries_in_order(canonical=True), as a line of an archive file.
+
+    A format-1 entry is kept as its hashed fields and its hash; a format-2
+    entry as the very text PostgreSQL hashed, with its hash, so either can be
+    checked later without the database.
+    """
+    canonical = getattr(entry, "canonical", None)
+    if canonical is not None:
+        line = {
+            "hash_format": database_hash.FORMAT,
+            "seq": entry.seq,
+            "prev_hash": entry.prev_hash,
+            "canonical": canonical,
+            "entry_hash": entry.entry_hash,
+        }
+    elif getattr(entry, "hash_format", database_hash.PYTHON_FORMAT) == database_hash.FORMAT:
+        raise ValueError("an entry PostgreSQL hashed is archived with the text it hashed")
+    else:
+        payload = getattr(entry, "payload", None) or hashed_payload(entry)
+        line = {**payload, "entry_hash": entry.entry_hash}
+    return json.dumps(line, sort_keys=True, ensure_ascii=False, default=str)
 
 
 def file_sha256(path: Path) -> str:
@@ -530,7 +663,29 @@ def _archived_payloads(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
 
 def _archived_entry_matches(payload: dict[str, Any]) -> bool:
     stored = payload["entry_hash"]
+    if payload.get("hash_format") == database_hash.FORMAT:
+        return _canonical_matches(payload)
     return payload_hash(payload) == stored or _old_address_form_matches(payload, stored)
+
+
+def _canonical_matches(payload: dict[str, Any]) -> bool:
+    """Check a format-2 archived entry: its text hashes to its hash and names its place."""
+    canonical = payload.get("canonical")
+    if not isinstance(canonical, str):
+        return False
+    if hashlib.sha256(canonical.encode()).hexdigest() != payload["entry_hash"]:
+        return False
+    try:
+        elements = json.loads(canonical)
+    except ValueError:
+        return False
+    # The number and link outside the text are what the walk follows: they
+    # must be the ones that were hashed.
+    return isinstance(elements, list) and elements[:3] == [
+        database_hash.FORMAT,
+        payload["seq"],
+        payload["prev_hash"],
+    ]
 
 
 def _archive_checkpoint_problem(
@@ -559,8 +714,20 @@ def _archive_checkpoint_problem(
     return None, None
 
 
-def verify_archive(path: Path, *, expect: Head | None = None) -> ArchiveReport:
-    """Check an archive file: its entries link and hash, and its checkpoint agrees with it."""
+def verify_archive(
+    path: Path, *, expect: Head | None = None, witnessed: Mapping[int, str] | None = None
+) -> ArchiveReport:
+    """Check an archive file: its entries link and hash, and its checkpoint agrees with it.
+
+    `expect` and `witnessed` are heads written down earlier: an entry of the
+    file with one of their numbers must have that hash. Stops at the file's
+    first break (a file is a copy: one break condemns it).
+    """
+    heads = dict(witnessed or {})
+    if expect is not None:
+        heads[expect.seq] = expect.hash
+    found_heads: set[int] = set()
+    first_prev: str | None = None
     sha256 = file_sha256(path)
     checked, expected_seq, expected_prev = 0, 0, ""
     first_seq: int | None = None
@@ -571,6 +738,7 @@ def verify_archive(path: Path, *, expect: Head | None = None) -> ArchiveReport:
                 seq: int = payload["seq"]
                 if first_seq is None:
                     first_seq, expected_seq, expected_prev = seq, seq, payload["prev_hash"]
+                    first_prev = expected_prev
                 if seq != expected_seq:
                     kind = "removed" if seq > expected_seq else "reordered"
                     problem = ChainBreak(
@@ -580,10 +748,12 @@ def verify_archive(path: Path, *, expect: Head | None = None) -> ArchiveReport:
                     problem = ChainBreak(seq, "it does not link to the entry before it", "unlinked")
                 elif not _archived_entry_matches(payload):
                     problem = ChainBreak(seq, ALTERED, "altered")
-                elif expect and seq == expect.seq and payload.get("entry_hash") != expect.hash:
-                    problem = ChainBreak(
-                        seq, f"entry #{seq}'s hash is not the one written down", "rewritten"
-                    )
+                elif seq in heads:
+                    if payload["entry_hash"] != heads[seq]:
+                        problem = ChainBreak(
+                            seq, f"entry #{seq}'s hash is not the one written down", "rewritten"
+                        )
+                    found_heads.add(seq)
                 if problem:
                     break
                 checked += 1
@@ -597,4 +767,107 @@ def verify_archive(path: Path, *, expect: Head | None = None) -> ArchiveReport:
         checkpoint_seq, problem = _archive_checkpoint_problem(
             sha256, first_seq, last_seq, last_hash
         )
-    return ArchiveReport(checked, first_seq, last_seq, last_hash, sha256, checkpoint_seq, problem)
+    return ArchiveReport(
+        checked,
+        first_seq,
+        last_seq,
+        last_hash,
+        sha256,
+        checkpoint_seq,
+        problem,
+        first_prev,
+        frozenset(found_heads),
+    )
+
+
+# The files archive_audit writes, named by the entries they hold (audit.services).
+ARCHIVE_FILES = "audit-*.jsonl"
+
+
+@dataclass(frozen=True)
+class ArchivesReport:
+    """What checking a directory of archive files found, from entry 1 up to `through`."""
+
+    files: int
+    checked: int
+    last_seq: int
+    last_hash: str | None  # the hash of entry #last_seq, which the table's first entry links to
+    breaks: tuple[ChainBreak, ...]
+
+
+def verify_archives(
+    directory: Path, *, through: int, witnessed: Mapping[int, str] | None = None
+) -> ArchivesReport:
+    """Check that the archive files in `directory` hold entries 1 to `through`, linked and intact.
+
+    Each file must verify (verify_archive) and link to the file before it,
+    the first to the genesis hash; a gap or an overlap between files is a
+    break. Every written-down head up to `through` must be in a file with the
+    hash written down. A directory that cannot be read is one break.
+    """
+    heads = {seq: hash_ for seq, hash_ in (witnessed or {}).items() if seq <= through}
+    problems: list[ChainBreak] = []
+    try:
+        paths = sorted(directory.glob(ARCHIVE_FILES))
+        reports = [verify_archive(path, witnessed=heads) for path in paths]
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        unreadable = ChainBreak(1, f"the archive directory cannot be read ({reason})", "archived")
+        return ArchivesReport(0, 0, 0, None, (unreadable,))
+    expected_seq, expected_prev, checked = 1, GENESIS_HASH, 0
+    found_heads: set[int] = set()
+    for path, report in sorted(
+        zip(paths, reports, strict=True), key=lambda pair: pair[1].first_seq or 0
+    ):
+        if report.first_break is not None:
+            problems.append(
+                ChainBreak(
+                    report.first_break.seq,
+                    f"in {path.name}: {report.first_break.problem}",
+                    report.first_break.kind,
+                )
+            )
+        if report.first_seq is None or report.last_seq is None or report.last_hash is None:
+            continue  # empty, or broken at its first entry: it holds nothing to go on from
+        if report.first_seq > expected_seq:
+            problems.append(_not_archived(expected_seq, report.first_seq - 1))
+        elif report.first_seq < expected_seq:
+            problems.append(
+                ChainBreak(
+                    report.first_seq,
+                    f"{path.name} holds entries another archive file holds too",
+                    "archived",
+                )
+            )
+            continue
+        elif report.first_prev != expected_prev:
+            problems.append(
+                ChainBreak(
+                    report.first_seq,
+                    f"the first entry of {path.name} does not link to the entry before it",
+                    "unlinked",
+                )
+            )
+        checked += report.checked
+        found_heads |= report.witnessed_found
+        expected_seq, expected_prev = report.last_seq + 1, report.last_hash
+    if expected_seq <= through:
+        problems.append(_not_archived(expected_seq, through))
+    for seq in sorted(set(heads) - found_heads):
+        if seq >= expected_seq or not any(problem.seq == seq for problem in problems):
+            problems.append(
+                ChainBreak(
+                    seq,
+                    f"entry #{seq} was written down earlier and no archive file holds it",
+                    "archived",
+                )
+            )
+    last_hash = expected_prev if expected_seq - 1 == through else None
+    return ArchivesReport(len(reports), checked, expected_seq - 1, last_hash, tuple(problems))
+
+
+def _not_archived(first: int, last: int) -> ChainBreak:
+    entries = f"entry #{first} is" if first == last else f"entries #{first} to #{last} are"
+    return ChainBreak(
+        first, f"{entries} in neither the table nor any archive file: removed", "removed"
+    )

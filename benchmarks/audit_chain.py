@@ -13,12 +13,12 @@ from privacy import access
 from privacy.access import Asker
 from privacy.policy import DataCategory, Decision, Purpose, Requester
 
-APPEND_TARGET = 1.3
+APPEND_TARGET = 1.2
 VERIFY_TARGET = 120.0
 
 
 def appends(*, rounds: int) -> Result:
-    """One gate read's append (lock, head, hash, insert, commit) vs the same row inserted plainly."""
+    """One gate read's append (one INSERT; the trigger locks, links and hashes) vs a plain insert."""
     patron = Patron.objects.order_by("pk").first()
     assert patron is not None
     asker = Asker(Requester.STAFF)
@@ -61,14 +61,14 @@ def appends(*, rounds: int) -> Result:
         met=ratio <= APPEND_TARGET,
         details=[
             f"{rounds} appends each, alternating, each committed on its own with a synchronous "
-            "commit; with the chain: BEGIN with the lock and the head read in one round trip, "
-            "then the INSERT with the COMMIT in a second",
+            "commit; with the chain: one autocommit INSERT ... RETURNING, in which PostgreSQL's "
+            "trigger takes the chain's lock, reads the head and hashes the row "
+            "(audit.database_hash)",
             "without the chain: the same row, same columns and indexes, into a plain logged copy "
-            "of the table as a single autocommit INSERT (one round trip, no lock, no head, no hash)",
+            "of the table (no trigger) as a single autocommit INSERT (no lock, no head, no hash)",
             f"median difference {(median(chained_times) - median(plain_times)) * 1e6:.0f} µs; "
-            f"one round trip to PostgreSQL (SELECT 1) takes {round_trip * 1e6:.0f} µs here: the "
-            "head must be read under the lock before the hash can be computed, so a chained "
-            "append needs a second round trip that a plain one does not",
+            f"one round trip to PostgreSQL (SELECT 1) takes {round_trip * 1e6:.0f} µs here: "
+            "both appends take one",
         ],
     )
 

@@ -21,7 +21,7 @@ from library.declarations import public
 from patrons.models import Patron
 from portal import selectors
 
-TARGET = 1.25
+TARGET = 1.15
 
 
 @public

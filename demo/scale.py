@@ -178,9 +178,7 @@ def seed_scale(
             ),
             progress,
         )
-        written["audit entries"] = _copy_audit(
-            rng, audit_entries, first_patron, patrons, now, progress
-        )
+        written["audit entries"] = _copy_audit(rng, audit_entries, first_patron, patrons, progress)
         for model in (
             Item,
             Patron,
@@ -404,20 +402,17 @@ def _copy_audit(
     count: int,
     first_patron: int,
     patrons: int,
-    now: datetime.datetime,
     progress: Progress,
 ) -> int:
-    """Append `count` gate reads to the chain, each linked and hashed as the application would."""
+    """Append `count` gate reads to the chain through COPY.
+
+    PostgreSQL's trigger numbers, links, times and hashes each row as it
+    arrives (audit.database_hash), exactly as for the application's own
+    appends, so the rows carry only what a read says.
+    """
     if count <= 0:
         return 0
     patron_type = ContentType.objects.get_for_model(Patron).pk
-    chain._lock_chain("default")
-    head = chain.chain_head("default")
-    seq, prev_hash = head.seq, head.hash
-    # Timestamps never go backwards along the chain, so the seeded reads
-    # follow the current head, a millisecond apart.
-    start = max(head.timestamp or now, now)
-    step = datetime.timedelta(milliseconds=1)
     purposes = [
         Purpose.CIRCULATION,
         Purpose.CIRCULATION,
@@ -426,8 +421,7 @@ def _copy_audit(
         Purpose.SELF_SERVICE,
     ]
 
-    # Every hashed field with the value the model would hold; the hash is taken
-    # over exactly what the application hashes (audit.chain.payload_hash).
+    # Every field the row fills, with the value the model would hold.
     base: dict[str, Any] = {name: None for name in chain.HASHED_FIELDS}
     base.update(
         content_type_id=patron_type,
@@ -444,32 +438,24 @@ def _copy_audit(
         },
     )
     extra = json.dumps(base["additional_data"])
-    columns = {field.attname: field.column for field in AUDIT_FIELDS}
+    # The chain's fields are the trigger's to write.
+    chained = {"seq", "prev_hash", "entry_hash", "timestamp", "hash_format"}
+    columns = {
+        field.attname: field.column for field in AUDIT_FIELDS if field.attname not in chained
+    }
     names = list(columns)
 
     def rows() -> Iterator[tuple[Any, ...]]:
-        nonlocal seq, prev_hash
         for index in range(count):
             patron_id = first_patron + rng.randrange(patrons)
-            seq += 1
-            moment = start + step * index
-            payload = {
+            values = {
                 **base,
-                "seq": seq,
-                "prev_hash": prev_hash,
-                "timestamp": moment.astimezone(datetime.UTC).isoformat(),
                 "object_pk": str(patron_id),
                 "object_id": patron_id,
                 "object_repr": f"patron #{patron_id}",
                 "purpose": purposes[index % len(purposes)].value,
                 "decision": "refused" if index % 50 == 0 else "allowed",
-            }
-            prev_hash = chain.payload_hash(payload)
-            values = {
-                **payload,
-                "timestamp": moment,
                 "additional_data": extra,
-                "entry_hash": prev_hash,
             }
             yield tuple(values.get(name) for name in names)
 

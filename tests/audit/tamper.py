@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+from audit import database_hash
 from audit.chain import HASHED_FIELDS, entry_hash
 from audit.models import AuditEntry
 
@@ -43,10 +44,22 @@ def alter(seq, **fields):
 
 
 def alter_and_rehash(seq, **fields):
-    """Change an entry and give it the hash its new contents would have."""
+    """Change an entry and give it the hash its new contents would have, in its own format."""
     alter(seq, **fields)
+    rehash(seq)
+
+
+def rehash(seq):
     entry = AuditEntry.objects.get(seq=seq)
-    alter(seq, entry_hash=entry_hash(entry))
+    if entry.hash_format == database_hash.FORMAT:
+        # The expression PostgreSQL's trigger hashes with, run by hand.
+        statement = (
+            f"UPDATE privacy_auditentry e SET entry_hash = {database_hash.hash_sql('e')} "
+            "WHERE seq = %s"
+        )
+        sql(statement, [seq])
+    else:
+        alter(seq, entry_hash=entry_hash(entry))
 
 
 def remove(*seqs):
@@ -90,3 +103,19 @@ def insert_forged(seq, prev_hash, like):
         # bulk_create inserts without save(), so without the chain's own append.
         AuditEntry.objects.bulk_create([forged])
     return forged
+
+
+def rewrite_consistently(seq, **fields):
+    """Change an entry, then rehash it and relink every later one: a chain consistent with itself.
+
+    What someone who can rewrite the table does to hide a change from a walk
+    of the chain alone; only a head written down outside the database (a
+    witness) still shows it.
+    """
+    alter_and_rehash(seq, **fields)
+    later = AuditEntry.objects.filter(seq__gt=seq).order_by("seq").values_list("seq", flat=True)
+    previous = AuditEntry.objects.get(seq=seq).entry_hash
+    for number in list(later):
+        alter(number, prev_hash=previous)
+        rehash(number)
+        previous = AuditEntry.objects.get(seq=number).entry_hash

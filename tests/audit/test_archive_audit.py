@@ -1,6 +1,7 @@
 """archive_audit: old entries go to a file, a checkpoint keeps the chain verifiable."""
 
 import datetime
+import hashlib
 import io
 import json
 
@@ -9,7 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from audit import chain, entries, verify
+from audit import chain, services, verify
 from audit.management.commands.archive_audit import BAD_DATE
 from audit.models import AuditEntry
 from audit.services import (
@@ -101,8 +102,10 @@ def test_the_archive_file_verifies_against_its_checkpoint(history, tmp_path):
 def test_a_changed_archive_file_is_found(history, tmp_path):
     archive(tmp_path, "2025-06-01")
     path = next(tmp_path.iterdir())
-    text = path.read_text().replace('"decision":"allowed"', '"decision":"refused"', 1)
-    path.write_text(text.replace('"decision": "allowed"', '"decision": "refused"', 1))
+    first, *rest = path.read_text().splitlines(keepends=True)
+    # The decision, in the line's own fields or in the text PostgreSQL hashed.
+    assert "allowed" in first
+    path.write_text("".join([first.replace("allowed", "refused", 1), *rest]))
     report = verify.verify_archive(path)
     assert (report.first_break.seq, report.first_break.kind) == (1, "altered")
     with pytest.raises(CommandError, match="Archive broken at entry #1"):
@@ -116,10 +119,16 @@ def test_an_archive_file_rewritten_with_new_hashes_no_longer_matches_its_checkpo
     path = next(tmp_path.iterdir())
     entries, prev = lines(path), None
     for payload in entries:
-        payload["object_repr"] = "patron #999"
         if prev is not None:
             payload["prev_hash"] = prev
-        payload["entry_hash"] = prev = chain.payload_hash(payload)
+        if "canonical" in payload:  # hashed by PostgreSQL: forge the text it hashed
+            elements = json.loads(payload["canonical"])
+            elements[2], elements[7] = payload["prev_hash"], "patron #999"
+            payload["canonical"] = json.dumps(elements)
+            payload["entry_hash"] = prev = hashlib.sha256(payload["canonical"].encode()).hexdigest()
+        else:
+            payload["object_repr"] = "patron #999"
+            payload["entry_hash"] = prev = chain.payload_hash(payload)
     path.write_text("".join(json.dumps(payload) + "\n" for payload in entries))
     report = verify.verify_archive(path)
     assert (report.first_break.kind, report.checkpoint_seq) == ("checkpoint", 8)
@@ -145,27 +154,27 @@ def test_a_later_archive_continues_from_the_earlier_checkpoint(history, tmp_path
     assert verify.verify_archive(path).checkpoint_seq == 9
 
 
-def test_a_run_stopped_after_its_checkpoint_is_finished_by_the_next(history, tmp_path):
+def test_a_run_stopped_after_its_checkpoint_is_finished_by_the_next(history, tmp_path, monkeypatch):
     archive(tmp_path, "2025-06-01")
-    # As if a run had appended its checkpoint and stopped before removing anything.
     head = chain.chain_head()
-    entries.record_summary(
-        model=AuditEntry,
-        action=AuditEntry.Action.DELETE,
-        count=2,
-        reason="interrupted",
-        details=chain.checkpoint_details(
-            archived_from=4,
-            archived_through=5,
-            last_hash=AuditEntry.objects.get(seq=5).entry_hash,
-            file="lost.jsonl",
-            sha256="0" * 64,
-        ),
-    )
+    real_remove = services._remove_archived
+
+    def stop_before_removing(through, **kwargs):
+        if through == 5:
+            raise KeyboardInterrupt  # the run stops after its file and its checkpoint
+        return real_remove(through, **kwargs)
+
+    monkeypatch.setattr(services, "_remove_archived", stop_before_removing)
+    with pytest.raises(KeyboardInterrupt):
+        archive(tmp_path, "2026-01-01")
+    monkeypatch.undo()
+    assert AuditEntry.objects.filter(seq__in=[4, 5]).count() == 2
     assert verify.verify_chain().intact  # entries 4 and 5 are covered, waiting to go
-    assert "removed 2 entries an earlier run had archived" in archive(tmp_path, "2025-06-01")
+
+    assert "removed 2 entries an earlier run had archived" in archive(tmp_path, "2026-01-01")
     assert AuditEntry.objects.filter(seq__lte=5).count() == 0
-    assert verify.verify_chain().intact and chain.chain_head().seq == head.seq + 1
+    assert verify.verify_chain(archives=tmp_path).intact
+    assert chain.chain_head().seq == head.seq + 1
 
 
 def test_a_broken_chain_is_not_archived(history, tmp_path):

@@ -23,8 +23,9 @@ from tests.factories import PatronFactory
 
 pytestmark = pytest.mark.django_db
 
-# A date after any entry a test has appended, so the chain keeps it as given.
-LATER = datetime.datetime(2031, 3, 1, 12, 0, 0, 250_001, tzinfo=datetime.UTC)
+# A past date, given to the chain's first entry: only that one keeps its time
+# as given (later ones are raised to the head's, and none may be in the future).
+EARLIER = datetime.datetime(2025, 3, 1, 12, 0, 0, 250_001, tzinfo=datetime.UTC)
 UUID = uuid.UUID("9b2e1f0c-58f4-4ac4-9a4b-5a6c2b0d7e11")
 
 
@@ -42,7 +43,7 @@ def assert_verifies(entry):
     stored = AuditEntry.objects.get(seq=entry.seq)
     assert stored.entry_hash == entry.entry_hash
     # Read back through the ORM (archiving's reading) and by the walk (verify_audit's).
-    assert chain.entry_hash(stored) == stored.entry_hash
+    assert verify.contents_match(stored)
     report = verify.verify_chain()
     assert report.intact, report.first_break
     return stored
@@ -146,15 +147,14 @@ def test_a_value_the_database_cannot_keep_as_it_is_is_refused_and_nothing_is_app
 
 def test_a_naive_timestamp_is_taken_in_the_librarys_time_zone_as_the_database_takes_it(settings):
     settings.TIME_ZONE = "America/Chicago"
-    append()  # a head to compare the new entry's time with
-    naive = LATER.replace(tzinfo=None)
+    naive = EARLIER.replace(tzinfo=None)
     stored = assert_verifies(append(timestamp=naive))
     assert stored.timestamp == naive.replace(tzinfo=ZoneInfo("America/Chicago"))
 
 
 def test_an_aware_timestamp_in_another_zone_keeps_its_microseconds():
-    kathmandu = LATER.astimezone(ZoneInfo("Asia/Kathmandu"))
-    assert assert_verifies(append(timestamp=kathmandu)).timestamp == LATER
+    kathmandu = EARLIER.astimezone(ZoneInfo("Asia/Kathmandu"))
+    assert assert_verifies(append(timestamp=kathmandu)).timestamp == EARLIER
 
 
 @pytest.mark.parametrize(
@@ -240,8 +240,9 @@ def test_an_entry_appended_before_stored_forms_verifies_with_its_address_as_it_w
     from tests.audit import tamper
 
     old = append(remote_addr="192.0.2.99")
-    # What the old code wrote: Django stored the dotted form, the hash covered Python's.
-    tamper.alter(old.seq, remote_addr=stored)
+    # What the old code wrote: Django stored the dotted form, the hash covered
+    # Python's (hash format 1, which every entry had then).
+    tamper.alter(old.seq, remote_addr=stored, hash_format=1)
     old.refresh_from_db()
     tamper.alter(old.seq, entry_hash=hashed_as_before(old, hashed_then))
     assert verify.verify_chain().intact
@@ -254,7 +255,7 @@ def test_an_old_entry_whose_address_was_changed_is_still_altered():
     from tests.audit import tamper
 
     old = append(remote_addr="192.0.2.99")
-    tamper.alter(old.seq, remote_addr="::ffff:192.0.2.11")
+    tamper.alter(old.seq, remote_addr="::ffff:192.0.2.11", hash_format=1)
     old.refresh_from_db()
     # Hashed over another address than the one stored: an alteration, whatever its form.
     tamper.alter(old.seq, entry_hash=hashed_as_before(old, "::ffff:c000:20a"))

@@ -122,13 +122,13 @@ def test_the_account_page_offers_renew_and_cancel_with_names_for_screen_readers(
 
 
 def test_the_account_page_costs_the_same_queries_for_3_or_500_loans(client, alice):
-    # Session, user, patron; the gate (asker, chain head, one insert for both
-    # categories); minors scope; loans count and page; holds; fines; minors.
+    # Session, user, patron; the gate (asker, one insert for both categories);
+    # minors scope; loans count and page; holds; fines; minors.
     LoanFactory.create_batch(3, patron=alice)
     HoldFactory(patron=alice)
     client.force_login(alice.user)
     few = page_queries(lambda: client.get(reverse("portal:account")))
-    assert len(few) == 11
+    assert len(few) == 10
     item = ItemFactory()
     now = datetime.datetime.now(datetime.UTC)
     for n in range(497):
@@ -188,14 +188,14 @@ def test_the_catalogue_marks_what_is_out_and_what_the_patron_has(client, alice, 
 
 
 def test_the_catalogue_is_paged_and_its_queries_do_not_grow(client, alice):
-    # Session, user, patron; the gate (asker, chain head, insert); the count of
+    # Session, user, patron; the gate (asker, insert); the count of
     # results; a page of items with their loan state; the patron's loans and
     # holds among them.
     ItemFactory.create_batch(3, title="Comet Tales")
     client.force_login(alice.user)
     search = {"q": "comet"}
     few = page_queries(lambda: client.get(reverse("portal:catalogue"), search))
-    assert len(few) == 10
+    assert len(few) == 9
     branch = BranchFactory(code="CEN")
     Item.objects.bulk_create(
         Item(barcode=f"38{n:012d}", title=f"Comet Tales {n}", branch=branch) for n in range(497)

@@ -4,9 +4,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from audit import chain, verify
+from audit import chain, verify, witness
 from audit.services import audit_verification_create
 
 BAD_HEAD = "--expect-head takes SEQ:HASH as verify_audit --head prints it."
@@ -15,6 +16,9 @@ UNLISTED = "... and {count} more breaks, counted but not listed."
 BROKEN = "Audit trail broken at entry #{seq}: {problem}."
 BREAKS_IN_ALL = "{count} breaks in all, listed above."
 NO_ARCHIVE = "No archive file at {path}."
+NO_ARCHIVES = "No archive directory at {path}."
+NO_WITNESS_FILE = "No witness file at {path}."
+BAD_WITNESS_FILE = "{path}: {problem}."
 _HEAD = re.compile(r"^(\d+):([0-9a-f]{64})$")
 
 
@@ -28,12 +32,13 @@ def parse_head(text: str) -> chain.Head:
 
 class Command(BaseCommand):
     help = (
-        "Walk the audit trail's hash chain from its start (or from the newest archive "
-        "checkpoint) to its head and report every altered, removed, inserted or reordered "
-        "entry, one line each, exiting 1 if there is one (CONF-1). Each walk is recorded for "
-        "the auditors' front page. --head prints the head as SEQ:HASH to write down somewhere "
-        "else; --expect-head SEQ:HASH later also catches entries cut off the end or a "
-        "rewritten chain. --archive FILE checks a file written by archive_audit instead."
+        "Walk every entry of the audit trail's hash chain in the table, and the archive files "
+        "for those no longer in it, and report every altered, removed, inserted or reordered "
+        "entry, one line each, exiting 1 if there is one (CONF-1). Every head written down "
+        "earlier (the witness file of AUDIT_WITNESS_SINKS, --witnessed FILE, --expect-head "
+        "SEQ:HASH) must still be in the chain or an archive with the same hash. Each walk is "
+        "recorded for the auditors' front page. --head prints the head as SEQ:HASH; --archive "
+        "FILE checks one file written by archive_audit instead."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -52,7 +57,23 @@ class Command(BaseCommand):
             help="A head written down earlier: the chain must still hold that entry unchanged.",
         )
         parser.add_argument(
-            "--archive", metavar="FILE", type=Path, help="Check an archive file instead."
+            "--witnessed",
+            metavar="FILE",
+            type=Path,
+            action="append",
+            default=[],
+            help="A file of heads witness_audit_head wrote (repeatable); the witness file "
+            "of AUDIT_WITNESS_SINKS is always read.",
+        )
+        parser.add_argument(
+            "--archives",
+            metavar="DIRECTORY",
+            type=Path,
+            help="Where archive_audit wrote its files (default: AUDIT_ARCHIVE_DIR); the "
+            "entries no longer in the table are checked there.",
+        )
+        parser.add_argument(
+            "--archive", metavar="FILE", type=Path, help="Check one archive file instead."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -70,8 +91,20 @@ class Command(BaseCommand):
             if options["verbosity"] > 0:
                 self.stdout.write(f"  checked {checked} entries")
 
+        archives = options["archives"] or (
+            Path(settings.AUDIT_ARCHIVE_DIR) if settings.AUDIT_ARCHIVE_DIR else None
+        )
+        if archives is not None and not archives.is_dir():
+            raise CommandError(NO_ARCHIVES.format(path=archives))
+        witnessed = self._witnessed(options["witnessed"])
         began = time.monotonic()
-        report = verify.verify_chain(progress=progress, expect=expected, workers=options["workers"])
+        report = verify.verify_chain(
+            progress=progress,
+            expect=expected,
+            witnessed=witnessed,
+            archives=archives,
+            workers=options["workers"],
+        )
         audit_verification_create(
             report=report, seconds=time.monotonic() - began, expected_head=expected
         )
@@ -87,18 +120,21 @@ class Command(BaseCommand):
             if report.break_count > 1:
                 summary += " " + BREAKS_IN_ALL.format(count=report.break_count)
             raise CommandError(summary)
-        start = report.start
-        origin = (
-            f"after checkpoint #{start.checkpoint_seq} (entries up to #{start.after_seq} archived)"
-            if start.checkpoint_seq
-            else "from the first entry"
-        )
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Audit trail intact: {report.checked} entries checked {origin}; "
-                f"head {report.head_seq}:{report.head_hash}."
-            )
-        )
+        self.stdout.write(self.style.SUCCESS(intact_line(report)))
+
+    def _witnessed(self, files: list[Path]) -> list[chain.Head]:
+        """Read every witnessed head: the configured witness file's, then each one given."""
+        configured = witness.witness_file()
+        paths = [*([configured] if configured and configured.exists() else []), *files]
+        heads = []
+        for path in paths:
+            if not path.is_file():
+                raise CommandError(NO_WITNESS_FILE.format(path=path))
+            try:
+                heads += [chain.Head(seen.seq, seen.hash) for seen in witness.read_witnessed(path)]
+            except (ValueError, OSError) as error:
+                raise CommandError(BAD_WITNESS_FILE.format(path=path, problem=error)) from None
+        return heads
 
     def _check_archive(self, path: Path, expected: chain.Head | None) -> None:
         if not path.is_file():
@@ -118,3 +154,25 @@ class Command(BaseCommand):
                 f"#{report.last_seq}, last hash {report.last_hash}; {checkpoint}."
             )
         )
+
+
+def intact_line(report: verify.ChainReport) -> str:
+    """Return the line an intact walk prints: what was checked, and the head to write down."""
+    start = report.start
+    if start.after_seq == 0:
+        origin = "from the first entry"
+    elif report.archived is not None:
+        origin = (
+            f"from entry #{start.after_seq + 1}, and entries #1 to #{start.after_seq} in "
+            f"{report.archived.files} archive files"
+        )
+    else:
+        origin = (
+            f"from entry #{start.after_seq + 1} (entries up to #{start.after_seq} archived, "
+            f"as checkpoint #{start.checkpoint_seq} says; archive files not checked)"
+        )
+    witnessed = f"; {report.witnessed} written-down heads still hold" if report.witnessed else ""
+    return (
+        f"Audit trail intact: {report.checked} entries checked {origin}{witnessed}; "
+        f"head {report.head_seq}:{report.head_hash}."
+    )
