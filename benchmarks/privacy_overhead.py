@@ -42,7 +42,7 @@ def plain_account(request: HttpRequest) -> HttpResponse:
         ),
         "actions": True,  # the gated page offers renewals to the account holder too
     }
-    return render(request, "patrons/portal/account.html", context)
+    return render(request, "portal/account.html", context)
 
 
 urlpatterns = [path("bench/plain-account/", plain_account), *project_urls.urlpatterns]
