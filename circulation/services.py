@@ -35,7 +35,7 @@ from circulation.models import (
     ReadingHistoryEntry,
 )
 from library.models import Branch
-from patrons.models import Patron
+from patrons.models import Patron, PatronBlock
 from privacy.inventory import check_in_unlinks
 
 UNKNOWN_BARCODE = "No item has that barcode."
@@ -100,7 +100,11 @@ def patron_category(patron: Patron, day: datetime.date) -> str:
 
 
 def _check_card(patron: Patron, today: datetime.date) -> None:
-    if patron.status == Patron.Status.BLOCKED:
+    # A block in force stops the card whatever its status says (patrons.services.patron_block).
+    if (
+        patron.status == Patron.Status.BLOCKED
+        or PatronBlock.objects.filter(patron=patron).active().exists()
+    ):
         raise CirculationError(PATRON_BLOCKED)
     if patron.status == Patron.Status.EXPIRED or patron.card_expires_on < today:
         raise CirculationError(CARD_EXPIRED)

@@ -339,3 +339,21 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Registration (issue 16): new library cards. A generated number is the prefix,
+# random digits and, under the "luhn" scheme, a Luhn check digit, PATRON_CARD_LENGTH
+# digits in all; a scanned card must carry a valid check digit under that scheme
+# ("none" checks only that it is digits). A new or renewed card runs
+# PATRON_CARD_PERIOD_DAYS from the day it is issued.
+PATRON_CARD_PREFIX = env_str("PATRON_CARD_PREFIX", "2100")
+PATRON_CARD_LENGTH = env_int("PATRON_CARD_LENGTH", 14, minimum=8)
+PATRON_CARD_CHECK_DIGIT = env_str("PATRON_CARD_CHECK_DIGIT", "luhn")
+PATRON_CARD_PERIOD_DAYS = env_int("PATRON_CARD_PERIOD_DAYS", 3 * 365, minimum=1)
+if PATRON_CARD_CHECK_DIGIT not in ("luhn", "none"):
+    raise ImproperlyConfigured(
+        f"PATRON_CARD_CHECK_DIGIT must be luhn or none, not {PATRON_CARD_CHECK_DIGIT!r}"
+    )
+if not PATRON_CARD_PREFIX.isdigit() or len(PATRON_CARD_PREFIX) > PATRON_CARD_LENGTH - 5:
+    raise ImproperlyConfigured(
+        "PATRON_CARD_PREFIX must be digits, leaving at least five digits of PATRON_CARD_LENGTH"
+    )

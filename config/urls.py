@@ -16,4 +16,5 @@ urlpatterns = [
     path("audit/", include("auditors.urls")),
     path("staff/circulation/", include("circulation.urls")),
     path("staff/activity/", include("activity.urls")),
+    path("staff/patrons/", include("patrons.urls")),
 ]

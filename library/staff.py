@@ -103,6 +103,7 @@ class MenuItem:
 STAFF_MENU = (
     MenuItem("Circulation desk", "circulation:desk"),
     MenuItem("Found items", "circulation:found_list"),
+    MenuItem("Patrons", "patrons:find"),
     MenuItem("Computers", "activity:computers"),
     MenuItem("Reference", "activity:reference"),
     MenuItem("Events", "activity:events"),

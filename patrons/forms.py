@@ -1,13 +1,22 @@
-"""Forms of the patrons app: the reset mail a patron's login receives."""
+"""Forms of the patrons app: registration, contact details, blocks, and the reset mail."""
 
 from collections.abc import Iterator
 from typing import Any
 
+from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import EmailMultiAlternatives
 from django.template import loader
+from django.utils import timezone
+
+from library.models import Branch
+from patrons import cards
+from patrons.models import Patron, ResponsibleAdult
+
+CONTACT_NEEDED = "Give an email address or a phone number, so the library can reach the patron."
+BORN_IN_FUTURE = "The date of birth cannot be in the future."
 
 
 class PatronLoginTokens(PasswordResetTokenGenerator):
@@ -68,3 +77,105 @@ class PasswordResetMailForm(PasswordResetForm):
             html = loader.render_to_string(html_email_template_name, context)
             message.attach_alternative(html, "text/html")
         message.send()
+
+
+def _scanner(autofocus: bool = False) -> forms.TextInput:
+    attrs: dict[str, Any] = {"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"}
+    if autofocus:
+        attrs["autofocus"] = True
+    return forms.TextInput(attrs=attrs)
+
+
+class CardLookupForm(forms.Form):
+    """A card number, posted: never put in an address."""
+
+    card_number = forms.CharField(label="Card number", max_length=20, widget=_scanner(True))
+
+
+class ContactForm(forms.Form):
+    """A patron's contact details, as the patron record keeps them."""
+
+    email = forms.EmailField(label="Email address", required=False, max_length=254)
+    phone = forms.CharField(label="Phone", required=False, max_length=40)
+    address_line = forms.CharField(label="Street address", required=False, max_length=255)
+    city = forms.CharField(label="City", required=False, max_length=100)
+    postal_code = forms.CharField(label="Postal code", required=False, max_length=20)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not (data.get("email") or data.get("phone", "").strip()):
+            raise forms.ValidationError(CONTACT_NEEDED, code="contact_needed")
+        return data
+
+    @classmethod
+    def for_patron(cls, patron: Patron, data: Any = None) -> "ContactForm":
+        initial = {name: getattr(patron, name) for name in cls.base_fields}
+        return cls(data, initial=initial)
+
+
+class RegistrationForm(ContactForm):
+    """A new patron: who they are, their card, their branch, how to reach them (CONF-4)."""
+
+    first_name = forms.CharField(label="First name", max_length=100)
+    last_name = forms.CharField(label="Last name", max_length=100)
+    date_of_birth = forms.DateField(
+        label="Date of birth", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    home_branch = forms.ModelChoiceField(
+        label="Home branch", queryset=Branch.objects.order_by("name"), empty_label=None
+    )
+    card_number = forms.CharField(
+        label="New card's number",
+        required=False,
+        max_length=20,
+        widget=_scanner(),
+        help_text="Scan the new card, or leave empty to have a number made.",
+    )
+    responsible_adult_card = forms.CharField(
+        label="Responsible adult's card number",
+        required=False,
+        max_length=20,
+        widget=_scanner(),
+        help_text="Needed for a patron under the age of majority (CONF-4).",
+    )
+    relationship = forms.ChoiceField(
+        label="Relationship to the patron",
+        choices=ResponsibleAdult.Relationship.choices,
+        initial=ResponsibleAdult.Relationship.PARENT,
+    )
+    duplicate_confirmed = forms.BooleanField(
+        label="I have checked: this is a different person; register them anyway",
+        required=False,
+    )
+
+    field_order = [
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "home_branch",
+        "card_number",
+        "email",
+        "phone",
+        "address_line",
+        "city",
+        "postal_code",
+        "responsible_adult_card",
+        "relationship",
+        "duplicate_confirmed",
+    ]
+
+    def clean_card_number(self) -> str:
+        number: str = self.cleaned_data["card_number"].strip()
+        if number and not cards.card_number_valid(number):
+            raise forms.ValidationError(cards.CARD_NUMBER_INVALID, code="card_invalid")
+        return number
+
+    def clean_date_of_birth(self) -> Any:
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise forms.ValidationError(BORN_IN_FUTURE, code="born_in_future")
+        return born
+
+
+class BlockForm(forms.Form):
+    reason = forms.CharField(label="Reason", max_length=255)

@@ -177,3 +177,49 @@ class ResponsibleAdult(models.Model):
     @property
     def display_name(self) -> str:
         return self.adult.full_name if self.adult_id and self.adult else self.adult_name
+
+
+class PatronBlockQuerySet(models.QuerySet["PatronBlock"]):
+    def active(self) -> "PatronBlockQuerySet":
+        return self.filter(ended_at__isnull=True)
+
+
+class PatronBlock(models.Model):
+    """A block on a patron's card: no check-outs, renewals or holds while it lasts.
+
+    Who blocked the card, when and why, and who ended the block, when and why:
+    the record the desk and the patron can be told about. A card has at most
+    one block in force.
+    """
+
+    patron = models.ForeignKey(Patron, on_delete=models.CASCADE, related_name="blocks")
+    reason = models.CharField(max_length=255)
+    blocked_at = models.DateTimeField(default=timezone.now)
+    blocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    end_reason = models.CharField(max_length=255, blank=True)
+
+    objects = PatronBlockQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-blocked_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patron"],
+                condition=Q(ended_at__isnull=True),
+                name="patron_block_one_in_force",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="patron_block_reason_given"),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | ~Q(end_reason=""),
+                name="patron_block_end_reason_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Block on patron #{self.patron_id}"

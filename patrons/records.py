@@ -1,8 +1,8 @@
 """The identity category of a patron's records (CONF-6), for releases, desk pages and downloads.
 
 Who the patron is and how to reach them, the adults listed on their account
-(CONF-4), the identity checks recorded at a desk and the consents they gave
-(CONF-7): the records privacy.records reads through once the gate has allowed
+(CONF-4), the blocks on their card, the identity checks recorded at a desk and
+the consents they gave (CONF-7): the records privacy.records reads through once the gate has allowed
 the category.
 """
 
@@ -65,6 +65,16 @@ def _identity(patron: Patron, window: Window) -> list[dict[str, Any]]:
         }
         for consent in patron.consents.filter(granted_at__range=(start, end))
     ]
+    records += [
+        {
+            "kind": "card block",
+            "reason": block.reason,
+            "blocked_at": _when(block.blocked_at),
+            "ended_at": _when(block.ended_at),
+            "end_reason": block.end_reason,
+        }
+        for block in patron.blocks.filter(blocked_at__range=(start, end))
+    ]
     return records
 
 
@@ -75,6 +85,7 @@ register(
         models=(
             PATRON_MODEL,
             "patrons.ResponsibleAdult",
+            "patrons.PatronBlock",
             "privacy.IdentityCheck",
             "privacy.Consent",
         ),

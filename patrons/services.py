@@ -1,22 +1,29 @@
-"""Writes of the patrons app: a patron's portal login is issued, and a patron removed.
+"""Writes of the patrons app: registration, contact details, cards, blocks, portal logins.
 
 The patron record is the one source of a patron's identity: their login keeps
 no name or address of its own, its password is set only by the patron (from a
 link mailed to the address on the patron record), and nobody moves a patron
 record onto another login. Every change here is recorded in the audit trail
-by django-auditlog (the patron's `user` field; the login's removal).
+by django-auditlog (the patron's `user` field; the login's removal), masked as
+the inventory says (privacy/inventory.py), with the actor the audit middleware
+sets; so are registrations, changes of contact details, renewals and blocks.
+Staff pages read the patron through the gate first (patrons.selectors), then
+call these.
 """
 
+import datetime
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from patrons import tasks
-from patrons.models import Patron
+from library.models import Branch
+from patrons import cards, selectors, tasks
+from patrons.models import Patron, PatronBlock, ResponsibleAdult, majority_date
 
 LOGIN_ALREADY_ISSUED = "This patron already has a portal login."
 NO_ADDRESS = (
@@ -87,3 +94,233 @@ def patron_delete(*, patron: Patron) -> None:
     patron.delete()
     if login is not None:
         login_scrub(login)
+
+
+CARD_NUMBER_INVALID = cards.CARD_NUMBER_INVALID
+CARD_NUMBER_TAKEN = "This card number belongs to another record; use a new card."
+CARD_NUMBERS_EXHAUSTED = "No free card number was found; try again."
+# CONF-4: a minor's account is disclosed to the responsible adult listed on it,
+# so a minor's record is not saved without one.
+MINOR_NEEDS_ADULT = (
+    "A patron under {age} needs a responsible adult listed on the account (CONF-4): "
+    "give the card number of the adult's own library card."
+)
+ADULT_IS_MINOR = "The responsible adult must be of age (CONF-4)."
+DUPLICATE_SUSPECTED = "A record like this one may already exist."
+BLOCK_REASON_NEEDED = "Say why the card is blocked."
+UNBLOCK_REASON_NEEDED = "Say why the block ends."
+ALREADY_BLOCKED = "This card is already blocked."
+NOT_BLOCKED = "This card is not blocked."
+# Tries at a free random card number before giving up (a collision is rare).
+CARD_NUMBER_TRIES = 20
+CONTACT_FIELDS = ("email", "phone", "address_line", "city", "postal_code")
+
+
+class DuplicateSuspected(ValidationError):
+    """A likely duplicate exists; `kinds` says how it matched (never which record)."""
+
+    def __init__(self, kinds: list[str]) -> None:
+        super().__init__(DUPLICATE_SUSPECTED, code="duplicate")
+        self.kinds = kinds
+
+
+def card_expiry(*, today: datetime.date | None = None) -> datetime.date:
+    """Return the expiry of a card issued or renewed today (PATRON_CARD_PERIOD_DAYS)."""
+    today = today or timezone.localdate()
+    return today + datetime.timedelta(days=settings.PATRON_CARD_PERIOD_DAYS)
+
+
+def card_number_free() -> str:
+    """Return a new card number that no patron holds."""
+    for _ in range(CARD_NUMBER_TRIES):
+        number = cards.card_number_new()
+        if not Patron.objects.filter(card_number=number).exists():
+            return number
+    raise ValidationError(CARD_NUMBERS_EXHAUSTED, code="card_numbers_exhausted")
+
+
+def card_number_check(number: str) -> str:
+    """Return a scanned card number stripped, or raise ValidationError if invalid or taken."""
+    number = number.strip()
+    if not cards.card_number_valid(number):
+        raise ValidationError({"card_number": CARD_NUMBER_INVALID}, code="card_invalid")
+    if Patron.objects.filter(card_number=number).exists():
+        raise ValidationError({"card_number": CARD_NUMBER_TAKEN}, code="card_taken")
+    return number
+
+
+def is_minor_born(date_of_birth: datetime.date, *, today: datetime.date | None = None) -> bool:
+    """Return True if someone born on this day is under the age of majority today (CONF-4)."""
+    today = today or timezone.localdate()
+    return today < majority_date(date_of_birth, settings.LIBRARY_AGE_OF_MAJORITY)
+
+
+@transaction.atomic
+def patron_register(
+    *,
+    first_name: str,
+    last_name: str,
+    date_of_birth: datetime.date,
+    home_branch: Branch,
+    registered_by: Any,
+    card_number: str = "",
+    email: str = "",
+    phone: str = "",
+    address_line: str = "",
+    city: str = "",
+    postal_code: str = "",
+    responsible_adult: Patron | None = None,
+    relationship: str = ResponsibleAdult.Relationship.PARENT,
+    duplicate_confirmed: bool = False,
+) -> Patron:
+    """Register a patron with a scanned or a new card number, and list a minor's adult.
+
+    Raises ValidationError for an invalid or taken card number, a minor without
+    a responsible adult of age (CONF-4), or, unless `duplicate_confirmed`,
+    DuplicateSuspected when a record with the same name and date of birth,
+    email or phone exists. Nothing is saved when it raises.
+    """
+    today = timezone.localdate()
+    if is_minor_born(date_of_birth, today=today):
+        if responsible_adult is None:
+            raise ValidationError(
+                {
+                    "responsible_adult": MINOR_NEEDS_ADULT.format(
+                        age=settings.LIBRARY_AGE_OF_MAJORITY
+                    )
+                },
+                code="minor_needs_adult",
+            )
+        if responsible_adult.is_minor_on(today):
+            raise ValidationError({"responsible_adult": ADULT_IS_MINOR}, code="adult_is_minor")
+    if not duplicate_confirmed:
+        kinds = list(
+            selectors.duplicate_matches(
+                first_name=first_name,
+                last_name=last_name,
+                date_of_birth=date_of_birth,
+                email=email,
+                phone=phone,
+            )
+        )
+        if kinds:
+            raise DuplicateSuspected(kinds)
+    number = card_number_check(card_number) if card_number.strip() else card_number_free()
+    patron = Patron(
+        card_number=number,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        date_of_birth=date_of_birth,
+        home_branch=home_branch,
+        email=email.strip(),
+        phone=phone.strip(),
+        address_line=address_line.strip(),
+        city=city.strip(),
+        postal_code=postal_code.strip(),
+        registered_on=today,
+        card_expires_on=card_expiry(today=today),
+    )
+    patron.full_clean()
+    try:
+        with transaction.atomic():
+            patron.save()
+    except IntegrityError:  # the same card, registered at another desk meanwhile
+        raise ValidationError({"card_number": CARD_NUMBER_TAKEN}, code="card_taken") from None
+    if responsible_adult is not None:
+        listing = ResponsibleAdult(
+            minor=patron,
+            adult=responsible_adult,
+            relationship=relationship,
+            listed_by=registered_by if getattr(registered_by, "pk", None) else None,
+        )
+        listing.full_clean()
+        listing.save()
+    return patron
+
+
+@transaction.atomic
+def patron_contact_update(
+    *,
+    patron: Patron,
+    email: str,
+    phone: str,
+    address_line: str,
+    city: str,
+    postal_code: str,
+) -> Patron:
+    """Change a patron's contact details; a changed email address is told to the old one."""
+    patron = Patron.objects.select_for_update().get(pk=patron.pk)
+    old_email = patron.email
+    values = {
+        "email": email.strip(),
+        "phone": phone.strip(),
+        "address_line": address_line.strip(),
+        "city": city.strip(),
+        "postal_code": postal_code.strip(),
+    }
+    changed = [name for name, value in values.items() if getattr(patron, name) != value]
+    if not changed:
+        return patron
+    for name in changed:
+        setattr(patron, name, values[name])
+    patron.full_clean(exclude=[f.name for f in Patron._meta.fields if f.name not in changed])
+    patron.save(update_fields=changed)
+    patron_email_changed(patron=patron, old_email=old_email)
+    return patron
+
+
+@transaction.atomic
+def patron_card_renew(*, patron: Patron, today: datetime.date | None = None) -> Patron:
+    """Renew a patron's card: a new expiry a card period from today; an expired card is active."""
+    today = today or timezone.localdate()
+    patron = Patron.objects.select_for_update().get(pk=patron.pk)
+    patron.card_expires_on = card_expiry(today=today)
+    fields = ["card_expires_on"]
+    if patron.status == Patron.Status.EXPIRED:
+        patron.status = Patron.Status.ACTIVE
+        fields.append("status")
+    patron.save(update_fields=fields)
+    return patron
+
+
+@transaction.atomic
+def patron_block(*, patron: Patron, reason: str, blocked_by: Any) -> PatronBlock:
+    """Block a patron's card, saying why: no check-outs, renewals or holds until it ends."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": BLOCK_REASON_NEEDED}, code="reason_needed")
+    patron = Patron.objects.select_for_update().get(pk=patron.pk)
+    if PatronBlock.objects.filter(patron=patron).active().exists():
+        raise ValidationError(ALREADY_BLOCKED, code="already_blocked")
+    block = PatronBlock(
+        patron=patron,
+        reason=reason,
+        blocked_by=blocked_by if getattr(blocked_by, "pk", None) else None,
+    )
+    block.full_clean()
+    block.save()
+    # The status says "blocked" wherever the card's status is shown.
+    if patron.status != Patron.Status.BLOCKED:
+        patron.status = Patron.Status.BLOCKED
+        patron.save(update_fields=["status"])
+    return block
+
+
+@transaction.atomic
+def patron_unblock(*, patron: Patron, reason: str, ended_by: Any) -> PatronBlock:
+    """End the block on a patron's card, saying why."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": UNBLOCK_REASON_NEEDED}, code="reason_needed")
+    patron = Patron.objects.select_for_update().get(pk=patron.pk)
+    block = PatronBlock.objects.select_for_update().filter(patron=patron).active().first()
+    if block is None:
+        raise ValidationError(NOT_BLOCKED, code="not_blocked")
+    block.ended_at = timezone.now()
+    block.ended_by = ended_by if getattr(ended_by, "pk", None) else None
+    block.end_reason = reason
+    block.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    if patron.status == Patron.Status.BLOCKED:
+        patron.status = Patron.Status.ACTIVE
+        patron.save(update_fields=["status"])
+    return block

@@ -4,9 +4,15 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from library.models import Branch
+from patrons.forms import ContactForm
+from patrons.models import Patron
 from privacy.policy import DataCategory
 
 LOGIN_FAILED = "That card number and password do not match. Please try again."
+EMAIL_CHANGE_REFUSED = (
+    "Enter your current password to change your email address: "
+    "password-reset links go to that address."
+)
 
 
 class PortalLoginForm(AuthenticationForm):
@@ -69,3 +75,39 @@ class HoldForm(forms.Form):
         empty_label=None,
         label="Pick it up at",
     )
+
+
+class PortalContactForm(ContactForm):
+    """The patron's own contact details; a new email address takes the current password.
+
+    Whoever holds the email address can reset the password, so a session left
+    open on a shared computer is not enough to take the account over.
+    """
+
+    password = forms.CharField(
+        label="Current password (needed to change your email address)",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    @classmethod
+    def for_patron(
+        cls, patron: Patron, data: Any = None, *, user: Any = None
+    ) -> "PortalContactForm":
+        fields = ("email", "phone", "address_line", "city", "postal_code")
+        return cls(data, initial={name: getattr(patron, name) for name in fields}, user=user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        new_email = (data.get("email") or "").strip().lower()
+        old_email = (self.initial.get("email") or "").strip().lower()
+        if "email" in data and new_email != old_email:
+            password = data.get("password") or ""
+            if self.user is None or not self.user.check_password(password):
+                self.add_error("password", EMAIL_CHANGE_REFUSED)
+        return data

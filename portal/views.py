@@ -13,7 +13,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -27,6 +27,7 @@ from library.paginators import CappedCountPaginator
 from library.params import positive_id
 from library.search_terms import search_of, search_redirect
 from library.staff import AuthenticatedRequest
+from patrons import services as patron_services
 from patrons import tasks
 from patrons.forms import patron_login_tokens
 from patrons.models import Patron
@@ -50,6 +51,7 @@ HISTORY_OFF = "Reading history is off. Your history is deleted and nothing more 
 HISTORY_CLEARED = "Your reading history is deleted. It stays on for items you return from now on."
 # No title: a message waits in the session or a cookie until it is shown.
 HISTORY_ENTRY_DELETED = "One entry is deleted from your reading history."
+CONTACT_SAVED = "Your contact details are saved."
 
 # The desk's words, said to the patron (the desk's constants stay what tests there assert).
 PORTAL_REASONS = {
@@ -138,6 +140,56 @@ password_reset_complete = public(
         template_name="portal/password_reset_complete.html"
     )
 )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, asking for the old password, for a patron's own login only.
+
+    Staff and agents change their passwords elsewhere; here they get the
+    not-found page, as on every portal page.
+    """
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not Patron.objects.filter(user_id=request.user.pk).exists():
+            return not_found_response(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not Patron.objects.filter(user_id=request.user.pk).exists():
+            return not_found_response(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+password_change = serves_patron_data(
+    portal_login_required(
+        PasswordChangeView.as_view(
+            template_name="portal/password_change.html",
+            success_url=reverse_lazy("portal:password_change_done"),
+        )
+    )
+)
+password_change_done = serves_patron_data(
+    portal_login_required(
+        PasswordChangeDoneView.as_view(template_name="portal/password_change_done.html")
+    )
+)
+
+
+@serves_patron_data
+@require_http_methods(["GET", "POST"])
+@portal_login_required
+def contact(request: AuthenticatedRequest) -> HttpResponse:
+    """Let the patron change their email address, phone and address (patrons.services)."""
+    patron = _own_patron_through_gate(request, DataCategory.IDENTITY)
+    form = forms.PortalContactForm.for_patron(patron, request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in patron_services.CONTACT_FIELDS}
+        patron_services.patron_contact_update(patron=patron, **data)
+        messages.success(request, CONTACT_SAVED)
+        return redirect("portal:account")
+    return render(request, "portal/contact.html", {"form": form})
 
 
 def _account_context(
@@ -471,12 +523,18 @@ def reading_history_clear(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @serves_patron_data
-@require_POST
+@require_http_methods(["GET", "POST"])
 @portal_login_required
 def reading_history_entry_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Ask, then delete one entry of the patron's reading history (CONF-9)."""
     patron = _own_patron_through_gate(request, DataCategory.READING_HISTORY)
     if not patron.keeps_reading_history:
         return not_found_response(request)
+    if request.method != "POST":
+        entry = selectors.reading_history(patron).filter(pk=pk).first()
+        if entry is None:
+            return not_found_response(request)
+        return render(request, "portal/reading_history_entry_confirm.html", {"entry": entry})
     try:
         history.reading_history_entry_delete(patron=patron, entry_id=pk, actor=request.user)
     except history.ReadingHistoryError:

@@ -136,6 +136,16 @@ INVENTORY: tuple[Holding, ...] = (
         download=True,
     ),
     Holding(
+        "patrons.PatronBlock",
+        "a block on a patron's card: why, by whom, when, and its end",
+        category=DataCategory.IDENTITY,
+        patron="patron",
+        free_text=("reason", "end_reason"),
+        retention=KEPT_WITH_ACCOUNT,
+        logged=True,
+        download=True,
+    ),
+    Holding(
         "patrons.PatronUserObjectPermission",
         "a grant of one patron's records to a login (legal order worker, agent)",
         patron="content_object",

@@ -74,6 +74,14 @@ portal:password_reset_confirm
 portal:password_reset_complete
   GET    200   200   200   200   200   200   200   200   200   200   200   200   200
   POST   405   405   405   405   405   405   405   405   405   405   405   405   405
+# A patron's own login and contact details; staff and agents have none here.
+portal:password_change
+  *      pin   200   200   200   404   404   404   404   404   404   404   404   404
+portal:password_change_done
+  GET    pin   200   200   200   404   404   404   404   404   404   404   404   404
+  POST   pin   405   405   405   404   404   404   404   404   404   404   404   404
+portal:contact
+  *      pin   200   200   200   404   404   404   404   404   404   404   404   404
 # Only the adult listed on Dan's account, while Dan is a minor (CONF-4).
 portal:minor_account
   *      pin   404   404   200   404   404   404   404   404   404   404   404   404
@@ -115,9 +123,9 @@ portal:reading_history_off
 portal:reading_history_clear
   GET    pin   200   200   200   404   404   404   404   404   404   404   404   404
   POST   pin   302   302   302   404   404   404   404   404   404   404   404   404
-# Alice's entry: deleted by alice; to anyone else, a missing record.
+# Alice's entry: asked about, then deleted, by alice; to anyone else, a missing record.
 portal:reading_history_entry_delete
-  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
+  GET    pin   200   404   404   404   404   404   404   404   404   404   404   404
   POST   pin   302   404   404   404   404   404   404   404   404   404   404   404
 portal:reading_history_csv
   *      pin   200   200   200   404   404   404   404   404   404   404   404   404
@@ -626,6 +634,27 @@ circulation:desk_fine_pay
   POST    in   404   404   404   302   404   302   404   404   302   404   404   404
 circulation:desk_fine_waive
   GET    405   405   405   405   405   405   405   405   405   405   405   405   405
+  POST    in   404   404   404   302   404   302   404   404   302   404   404   404
+# Registration (CONF-3, CONF-4): the roles that register patrons; the ids name alice,
+# who has a login already (issuing another is refused with a message).
+patrons:find
+  *       in   404   404   404   200   404   200   404   404   200   404   404   404
+patrons:register
+  *       in   404   404   404   200   404   200   404   404   200   404   404   404
+patrons:patron
+  GET     in   404   404   404   200   404   200   404   404   200   404   404   404
+  POST    in   404   404   404   405   404   405   404   404   405   404   404   404
+patrons:contact
+  *       in   404   404   404   200   404   200   404   404   200   404   404   404
+patrons:renew
+  GET     in   404   404   404   405   404   405   404   404   405   404   404   404
+  POST    in   404   404   404   302   404   302   404   404   302   404   404   404
+patrons:block
+  *       in   404   404   404   200   404   200   404   404   200   404   404   404
+patrons:unblock
+  *       in   404   404   404   200   404   200   404   404   200   404   404   404
+patrons:login_issue
+  GET     in   404   404   404   405   404   405   404   404   405   404   404   404
   POST    in   404   404   404   302   404   302   404   404   302   404   404   404
 circulation:found_list
   *       in   404   404   404   200   404   200   404   404   200   404   404   404

@@ -80,6 +80,7 @@ def _values(key: str, route: str, world: World, missing: bool) -> dict[str, obje
         "privacy:order": w.order,
         "privacy:agent": w.agent,
         "circulation:desk": w.alice,
+        "patrons:": w.alice,
         "circulation:found": w.found,
         "activity:computers": w.alice,
         "activity:reference": w.alice,

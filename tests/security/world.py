@@ -29,6 +29,7 @@ from circulation.models import Item
 from facilities.models import RecordingHold
 from library.models import StaffProfile
 from library.roles import Role
+from patrons.models import PatronBlock
 from tests.conftest import StaffClient
 from tests.factories import (
     BanFactory,
@@ -152,6 +153,11 @@ def build_world() -> World:
         first_name="Dan", last_name="Carter", card_number="21000000000404", home_branch=branch
     )
     listing = ResponsibleAdultFactory(minor=dan, adult=carol)
+    # A patron whose card is blocked, for the page that ends a block.
+    blocked_patron = PatronFactory(
+        first_name="Erin", last_name="Eastman", card_number="21000000000505", home_branch=branch
+    )
+    PatronBlock.objects.create(patron=blocked_patron, reason="Card reported stolen")
     root = User.objects.create_superuser("root", "root@example.org", PASSWORD)
     agent = ContractedAgentFactory(user=UserFactory(username="agent"))
     assign_perm("patrons.disclose_as_agent", agent.user, alice)
@@ -219,6 +225,7 @@ def build_world() -> World:
         "carol": carol,
         "dan": dan,
         "listing": listing,
+        "blocked_patron": blocked_patron,
         "agent": agent,
         "item_out": item_out,
         "item_held": item_held,
