@@ -29,6 +29,7 @@ from circulation.models import Item
 from facilities.models import RecordingHold
 from library.models import StaffProfile
 from library.roles import Role
+from privacy.models import LegalOrderRelease
 from tests.conftest import StaffClient
 from tests.factories import (
     BanFactory,
@@ -176,6 +177,9 @@ def build_world() -> World:
     )
     order.workers.add(staff[DIR])
     assign_perm("patrons.disclose_under_order", staff[DIR], alice)
+    release = LegalOrderRelease.objects.create(
+        order=order, patron=alice, category="circulation", released_by=staff[DIR], records=1
+    )
 
     incident = IncidentFactory(branch=branch, reported_by=staff[GUARD])
     person = IncidentPersonFactory(incident=incident, patron=alice)
@@ -234,6 +238,7 @@ def build_world() -> World:
         "consent": consent,
         "check": check,
         "order": order,
+        "release": release,
         "incident": incident,
         "ban": ban,
         "camera": camera,
