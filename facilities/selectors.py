@@ -39,6 +39,11 @@ class PersonShown:
     def identified(self) -> bool:
         return self.person.patron_id is not None
 
+    @property
+    def may_be_banned(self) -> bool:
+        """Return True unless the incident records this person as the one harmed (CONF-10)."""
+        return self.person.involvement != IncidentPerson.Involvement.VICTIM
+
 
 def _readable_patrons(user: Any, patron_ids: set[int]) -> dict[int, Patron]:
     """Return the patrons among these whose identity this user may read for an incident, logged."""

@@ -45,6 +45,10 @@ IDENTITY_NEEDS_PATRON = "Only a person identified as a patron has an identity to
 BAN_ENDS_BEFORE_START = "A ban must end after it starts."
 BAN_NEEDS_BRANCHES = "Choose the branches the ban covers, or make it cover all branches."
 BAN_ALREADY_ENDED = "This ban has already ended."
+BAN_NOT_ON_HARMED = (
+    "A ban cannot be placed on the person the incident records as harmed: bans enforce the "
+    "library's rules on those who break them (CONF-10)."
+)
 STILL_OUTSIDE_RECORDING = "A still must be taken from within the recording's time."
 STILL_BAN_OTHER_INCIDENT = "A still can be shared only under a ban arising from the same incident."
 RELEASE_NEEDS_FOOTAGE = "Release either a recording or a still, not both and not neither."
@@ -198,7 +202,12 @@ def ban_create(
     branches: Iterable[Branch] = (),
     note: str = "",
 ) -> Ban:
-    """Bar a person involved in an incident from all or some branches for a while."""
+    """Bar a person involved in an incident from all or some branches for a while (CONF-10).
+
+    Never the person the incident records as harmed.
+    """
+    if person.involvement == IncidentPerson.Involvement.VICTIM:
+        raise ValidationError(BAN_NOT_ON_HARMED, code="harmed")
     starts_at = starts_at or timezone.now()
     branches = list(branches)
     if ends_at <= starts_at:

@@ -213,7 +213,8 @@ def ban_list(request: HttpRequest) -> HttpResponse:
 def ban_create(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _incident_or_404(pk)
     people = selectors.incident_people(user=request.user, incident=incident)
-    choices = [(shown.person.pk, shown.name) for shown in people]
+    # The person harmed is never offered: bans are for those who broke the rules (CONF-10).
+    choices = [(shown.person.pk, shown.name) for shown in people if shown.may_be_banned]
     form = forms.BanForm(request.POST or None, people=choices)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -298,7 +299,7 @@ def recording_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "recording": recording,
             "holds": selectors.recording_holds(recording=recording),
-            "hold_form": forms.HoldForm()
+            "hold_form": forms.HoldForm(user=request.user)
             if may(request.user, "facilities.add_recordinghold")
             else None,
             "can_still": may(request.user, "facilities.add_still"),
@@ -318,7 +319,7 @@ def recording_file(request: HttpRequest, pk: int) -> FileResponse:
 @staff_page("facilities.add_recordinghold")
 def recording_hold(request: HttpRequest, pk: int) -> HttpResponse:
     recording = gate.view_recording(request, pk, purpose=gate.HOLD)
-    form = forms.HoldForm(request.POST)
+    form = forms.HoldForm(request.POST, user=request.user)
     if form.is_valid():
         services.recording_hold_place(
             actor=request.user, recording=recording, incident=form.cleaned_data["incident"]
@@ -333,7 +334,7 @@ def recording_hold(request: HttpRequest, pk: int) -> HttpResponse:
 def still_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Keep a still from a recording for an incident (CAM-4); opening the recording is logged."""
     recording = gate.view_recording(request, pk, purpose=gate.STILL)
-    form = forms.StillForm(request.POST or None, request.FILES or None)
+    form = forms.StillForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             still = services.still_create(
@@ -371,7 +372,7 @@ def still_image(request: HttpRequest, pk: int) -> FileResponse:
 @staff_page("facilities.add_outsiderequest")
 def request_create(request: HttpRequest) -> HttpResponse:
     """Record a request for footage from outside the library for the director (CAM-6)."""
-    form = forms.OutsideRequestForm(request.POST or None)
+    form = forms.OutsideRequestForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.outside_request_record(actor=request.user, **form.cleaned_data)
@@ -425,7 +426,7 @@ def release_create(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     incident = positive_id(request.GET.get("incident"))
     if outside is None and incident is not None:
         initial["incident"] = incident
-    form = forms.ReleaseForm(request.POST or None, initial=initial)
+    form = forms.ReleaseForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             release = services.footage_release(

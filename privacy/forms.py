@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from library.models import Branch
 from privacy.models import IdentityCheck, Inquiry, LegalOrder
 from privacy.policy import DataCategory, Requester
 from privacy.selectors import legal_orders_for
@@ -38,8 +39,9 @@ class LegalOrderForm(forms.Form):
     records_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     records_until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     expires_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    # Off unless ticked: an order that says nothing is treated as a gag order (CONF-5).
     patron_may_be_told = forms.BooleanField(
-        required=False, initial=True, label="The order allows telling the patron"
+        required=False, initial=False, label="The order allows telling the patron"
     )
 
     def clean_card_numbers(self) -> list[str]:
@@ -141,9 +143,68 @@ NEEDS_DOCUMENT_KIND = "Choose the kind of photo identification you saw (CONF-4).
 NEEDS_ADULT = "Enter the adult's own card number, or their name as listed on the child's account."
 
 
+# The details each desk question needs, beyond who asks and what (the rest are
+# neither shown nor read for it). Account questions need the card asked about and
+# the asker's identification (CONF-4); an officer's picture question needs only the
+# officer's identification (FAC-3); presence, messages, watch and open-records
+# questions name no patron (FAC-4 to FAC-6, CONF-2).
+ACCOUNT_DETAILS = ("card_number", "identification_seen", "document_kind")
+QUESTION_FIELDS: dict[str, tuple[str, ...]] = {
+    Inquiry.Kind.ACCOUNT_DATA: ("card_number", "category"),
+    Inquiry.Kind.COMPUTER_USE: ("card_number",),
+    Inquiry.Kind.PRESENCE_PICTURE: ("identification_seen",),
+    Inquiry.Kind.LOOKING_FOR_SOMEONE: (),
+    Inquiry.Kind.EMERGENCY_MESSAGE: (),
+    Inquiry.Kind.FOUND_ITEM: ("card_number",),
+    Inquiry.Kind.OPEN_RECORDS: (),
+    Inquiry.Kind.WATCH_REQUEST: (),
+}
+# What each asker adds to a question about an account.
+REQUESTER_FIELDS: dict[str, tuple[str, ...]] = {
+    Requester.ACCOUNT_HOLDER: ("identification_seen", "document_kind"),
+    Requester.RESPONSIBLE_ADULT: (
+        "identification_seen",
+        "document_kind",
+        "adult_card_number",
+        "adult_name",
+    ),
+    Requester.LAW_ENFORCEMENT: ("legal_order",),
+    Requester.OTHER_PATRON: ("recipient",),
+    Requester.THIRD_PARTY: ("recipient",),
+    Requester.OPEN_RECORDS: (),
+}
+QUESTION_CHOICE_FIELDS = ("branch", "channel", "requester", "kind")
+
+
+def question_details(kind: str | None, requester: str | None) -> tuple[str, ...]:
+    """Return the detail fields a question needs, in form order."""
+    needed = set(QUESTION_FIELDS.get(kind or "", ()))
+    if kind in InquiryForm.ACCOUNT_KINDS:
+        needed |= set(REQUESTER_FIELDS.get(requester or "", ()))
+    return tuple(name for name in InquiryForm.DETAIL_FIELDS if name in needed)
+
+
+def needs_by_question() -> dict[str, dict[str, list[str]]]:
+    """Return, for the desk's script, the details each kind of question needs by asker."""
+    return {
+        kind: {
+            requester: list(question_details(kind, requester))
+            for requester in ["", *(value for value, _ in DESK_REQUESTERS)]
+        }
+        for kind in Inquiry.Kind.values
+    }
+
+
 class InquiryForm(forms.Form):
-    requester = forms.ChoiceField(choices=DESK_REQUESTERS, label="Who is asking?")
-    kind = forms.ChoiceField(choices=Inquiry.Kind.choices, label="What are they asking?")
+    branch = forms.ModelChoiceField(queryset=Branch.objects.all(), label="Branch")
+    channel = forms.ChoiceField(choices=Inquiry.Channel.choices, label="Asked by")
+    requester = forms.ChoiceField(
+        choices=[("", "Choose who is asking"), *DESK_REQUESTERS], label="Who is asking?"
+    )
+    kind = forms.ChoiceField(
+        choices=[("", "Choose the question"), *Inquiry.Kind.choices],
+        label="What are they asking?",
+    )
     card_number = CardNumberField(required=False, label="Card number of the patron asked about")
     category = forms.ChoiceField(
         choices=PROTECTED_CHOICES,
@@ -175,6 +236,27 @@ class InquiryForm(forms.Form):
     )
 
     ACCOUNT_KINDS = {Inquiry.Kind.ACCOUNT_DATA, Inquiry.Kind.COMPUTER_USE}
+    DETAIL_FIELDS = (
+        "card_number",
+        "category",
+        "identification_seen",
+        "document_kind",
+        "adult_card_number",
+        "adult_name",
+        "legal_order",
+        "recipient",
+    )
+    # Empty values of the detail fields: what a question that does not need one reads.
+    BLANK: dict[str, Any] = {
+        "card_number": "",
+        "category": "",
+        "identification_seen": False,
+        "document_kind": "",
+        "adult_card_number": "",
+        "adult_name": "",
+        "legal_order": None,
+        "recipient": "",
+    }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -185,9 +267,26 @@ class InquiryForm(forms.Form):
         # answer a missing one gets ("not a valid choice").
         order_field.queryset = legal_orders_for(user).in_force()
 
+    def chosen(self, name: str) -> str:
+        """Return the question's kind or requester as submitted, else as first offered."""
+        if self.is_bound:
+            return str(self.data.get(name) or "")
+        return str(self.initial.get(name) or self.fields[name].initial or "")
+
+    def details(self) -> tuple[str, ...]:
+        """Return the detail fields the chosen question needs."""
+        return question_details(self.chosen("kind"), self.chosen("requester"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         kind, requester = data.get("kind"), data.get("requester")
+        needed = question_details(kind, requester)
+        # A detail this question does not need is dropped, not read: a value left
+        # in a hidden field from an earlier question must not change the answer.
+        for name in self.DETAIL_FIELDS:
+            if name not in needed:
+                self.errors.pop(name, None)
+                data[name] = self.BLANK[name]
         if kind in self.ACCOUNT_KINDS and not data.get("card_number"):
             self.add_error("card_number", NEEDS_CARD)
         if (
@@ -203,3 +302,12 @@ class InquiryForm(forms.Form):
             # the kind of document seen, or there is none (CONF-4).
             self.add_error("document_kind", NEEDS_DOCUMENT_KIND)
         return data
+
+
+class QuestionForm(forms.Form):
+    """The desk's first step: where, how, who asks and what; the details follow."""
+
+    branch = InquiryForm.base_fields["branch"]
+    channel = InquiryForm.base_fields["channel"]
+    requester = InquiryForm.base_fields["requester"]
+    kind = InquiryForm.base_fields["kind"]

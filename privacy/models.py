@@ -67,8 +67,10 @@ class LegalOrder(models.Model):
     records_until = models.DateField(help_text="The latest record date the order covers.")
     expires_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    # Off unless the order says the patron may be told: an order silent on it
+    # is treated as forbidding it, so no read under it shows in their history (CONF-5).
     patron_may_be_told = models.BooleanField(
-        default=True, help_text="Off when the order forbids telling the patron (a gag order)."
+        default=False, help_text="On only when the order allows telling the patron."
     )
     workers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -172,8 +174,19 @@ class Inquiry(models.Model):
         OPEN_RECORDS = "open_records", "An open-records request"
         WATCH_REQUEST = "watch_request", "Asked to be told when someone arrives"
 
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "Email"
+        CHAT = "chat", "Chat"
+
     asked_at = models.DateTimeField(default=timezone.now)
     staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Where and how the question came in; empty on inquiries recorded before the desk asked.
+    branch = models.ForeignKey(
+        "library.Branch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, blank=True)
     kind = models.CharField(max_length=30, choices=Kind.choices)
     requester = models.CharField(max_length=30, choices=Requester.choices)
     requester_identified = models.BooleanField(default=False)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit import rights
+from library.models import Branch
 from library.roles import Requirement, may, roles_of
 from privacy import access, gate, records
 from privacy.access import Asker
@@ -82,7 +83,7 @@ def legal_order_receive(
     records_from: datetime.date,
     records_until: datetime.date,
     expires_at: datetime.datetime,
-    patron_may_be_told: bool = True,
+    patron_may_be_told: bool = False,
     document: UploadedFile | None = None,
 ) -> LegalOrder:
     """Record a legal order as received; it releases nothing until the director marks it valid."""
@@ -250,11 +251,41 @@ def legal_order_release(
         "id": release.pk,
         "order": f"{order.get_kind_display()} {order.case_number}",
         "issuing_authority": order.issuing_authority,
-        "released_at": release.released_at.isoformat(),
+        # In the library's own time zone, with its offset, as the printable release shows it.
+        "released_at": timezone.localtime(release.released_at).isoformat(),
         "records_from": order.records_from.isoformat(),
         "records_until": order.records_until.isoformat(),
     }
     return release, payload, decision
+
+
+def legal_order_release_records(*, release: LegalOrderRelease, actor: User) -> list[dict[str, Any]]:
+    """Read again the records a release gave, through the gate and logged like it (CONF-5).
+
+    For the printable release: the order must still be in force and the actor
+    one of its workers, as for the release itself; otherwise Refused, logged.
+    """
+    order = release.order
+    asker = Asker(
+        Requester.LAW_ENFORCEMENT,
+        legal_order=order,
+        extra={"release": release.pk, "document": "printable"},
+    )
+    access.disclose(
+        actor=actor,
+        asker=asker,
+        patron=release.patron,
+        category=DataCategory(release.category),
+        purpose=Purpose.LEGAL_ORDER,
+    )
+    payload = records.records_for_release(
+        patron=release.patron,
+        category=release.category,
+        records_from=order.records_from,
+        records_until=order.records_until,
+    )
+    released: list[dict[str, Any]] = payload["records"]
+    return released
 
 
 @transaction.atomic
@@ -422,6 +453,8 @@ def inquiry_answer(
     adult_name: str = "",
     legal_order: LegalOrder | None = None,
     recipient: str = "",
+    branch: Branch | None = None,
+    channel: str = "",
 ) -> InquiryAnswer:
     """Answer a question asked at a desk by the policy, record it, and say what may be shown."""
     inquiry_kind = Inquiry.Kind(kind)
@@ -534,6 +567,8 @@ def inquiry_answer(
 
     inquiry = Inquiry.objects.create(
         staff=staff,
+        branch=branch,
+        channel=channel,
         kind=inquiry_kind,
         requester=asked_by,
         requester_identified=identified,

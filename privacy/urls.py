@@ -10,6 +10,11 @@ urlpatterns = [
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("orders/<int:pk>/workers/", views.order_add_worker, name="order_add_worker"),
     path("orders/<int:pk>/release/", views.order_release, name="order_release"),
+    path(
+        "orders/<int:pk>/releases/<int:release_pk>/",
+        views.order_release_document,
+        name="order_release_document",
+    ),
     path("orders/<int:pk>/<slug:action>/", views.order_decide, name="order_decide"),
     path("agents/", views.agent_list, name="agent_list"),
     path("agents/<int:pk>/", views.agent_detail, name="agent_detail"),

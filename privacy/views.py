@@ -4,14 +4,17 @@ Views are thin: they check the role, call a service or selector, and render.
 Every patron read inside goes through the gate (privacy.access).
 """
 
+import datetime
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_POST
 
 from library.declarations import not_found_response, serves_patron_data
@@ -19,7 +22,7 @@ from library.params import positive_id
 from library.roles import may
 from library.staff import AuthenticatedRequest, staff_page
 from privacy import access, forms, gate, records, selectors, services
-from privacy.models import Consent, ContractedAgent, LegalOrder
+from privacy.models import Consent, ContractedAgent, Inquiry, LegalOrder
 from privacy.policy import DataCategory, Purpose
 from privacy.subjects import patron_model
 
@@ -108,10 +111,14 @@ def order_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         request.user, [p.pk for p in named], DataCategory.IDENTITY, purpose, legal_order=order
     )
     scope = [patron for patron in named if patron.pk in readable]
+    # Releases name the patron by card number where the scope above was read
+    # (every release is of a patron the order names); otherwise by record number.
+    cards = {patron.pk: patron.card_number for patron in scope}
+    releases = [(release, cards.get(release.patron_id)) for release in selectors.releases_of(order)]
     context = {
         "order": order,
         "scope": scope,
-        "releases": selectors.releases_of(order),
+        "releases": releases,
         "is_director": is_director,
         "in_force": in_force,
         "decision_form": forms.OrderDecisionForm(),
@@ -177,18 +184,78 @@ def order_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     patron = order.patrons.filter(pk=form.cleaned_data["patron"]).first()
     if patron is None:
         return not_found_response(request)
-    _, payload, _ = services.legal_order_release(
+    release, payload, _ = services.legal_order_release(
         order=order,
         actor=request.user,
         patron=patron,
         category=DataCategory(form.cleaned_data["category"]),
         note=form.cleaned_data["note"],
     )
+    if request.POST.get("format") == "document":
+        return redirect("privacy:order_release_document", pk=order.pk, release_pk=release.pk)
     response = HttpResponse(json.dumps(payload, indent=2), content_type="application/json")
     response["Content-Disposition"] = (
         f'attachment; filename="release-{payload["release"]["id"]}.json"'
     )
     return response
+
+
+# The library's name on documents that leave it; a LIBRARY_NAME setting overrides it.
+LIBRARY_NAME = "Public Library"
+
+
+DOCUMENT_TIME = "j F Y, H:i T"
+
+
+def _shown(value: Any) -> str:
+    """Return a released value as the document prints it: moments in the library's time zone."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and "T" in value:
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            return dateformat.format(timezone.localtime(moment), DOCUMENT_TIME)
+    return str(value)
+
+
+@staff_page(Purpose.LEGAL_ORDER, Purpose.ORDER_REVIEW, methods=("GET", "HEAD"))
+def order_release_document(request: AuthenticatedRequest, pk: int, release_pk: int) -> HttpResponse:
+    """Show a release under an order as a document to print and sign (CONF-5).
+
+    The records are read again through the gate and logged as the release was,
+    so the page opens only while the order is in force and to its workers; the
+    patron is named by card number where the order's scope may be read.
+    """
+    order = _order_for(request, pk)
+    release = get_object_or_404(
+        selectors.releases_of(order).select_related("patron"), pk=release_pk
+    )
+    released = services.legal_order_release_records(release=release, actor=request.user)
+    # As on the order's page: the director reviews whom the order names; its
+    # workers read them under the order (the gate decides both, CONF-5).
+    purpose = (
+        Purpose.ORDER_REVIEW if may(request.user, Purpose.ORDER_REVIEW) else Purpose.LEGAL_ORDER
+    )
+    readable = access.record_list_read(
+        request.user, [release.patron_id], DataCategory.IDENTITY, purpose, legal_order=order
+    )
+    columns: list[str] = []
+    for record in released:
+        columns.extend(key for key in record if key not in columns)
+    context = {
+        "library_name": getattr(settings, "LIBRARY_NAME", LIBRARY_NAME),
+        "order": order,
+        "release": release,
+        "card_number": release.patron.card_number if release.patron_id in readable else None,
+        "columns": [column.replace("_", " ").capitalize() for column in columns],
+        "rows": [[_shown(record.get(column)) for column in columns] for record in released],
+        "category": DataCategory(release.category).label,
+        "printed_at": timezone.now(),
+    }
+    return render(request, "privacy/release_document.html", context)
 
 
 @staff_page(services.AGENTS)
@@ -331,18 +398,66 @@ def consent_desk(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "privacy/consent_desk.html", context)
 
 
+# The session keeps the desk's last branch and channel between entries: ids and
+# codes only, never anything about a patron or the person asking.
+DESK_SESSION_KEY = "inquiry_desk"
+
+
+def _desk_initial(request: AuthenticatedRequest) -> dict[str, Any]:
+    kept = request.session.get(DESK_SESSION_KEY) or {}
+    return {"branch": positive_id(kept.get("branch")), "channel": kept.get("channel") or ""}
+
+
 @staff_page(Purpose.DESK_INQUIRY)
 def inquiry_desk(request: AuthenticatedRequest) -> HttpResponse:
-    """Record who asks what at a desk and show the policy's answer, and data only where allowed."""
-    form = forms.InquiryForm(request.POST or None, user=request.user)
-    answer, summary = None, None
-    if request.method == "POST" and form.is_valid():
-        answer = services.inquiry_answer(staff=request.user, **form.cleaned_data)
+    """Record who asks what at a desk and show the policy's answer, and data only where allowed.
+
+    The question comes first (where, how, who asks, what); only the details it
+    needs are then shown and read. A small script shows them as soon as the
+    question is chosen; without it, "Continue" does the same on the server.
+    """
+    initial = _desk_initial(request)
+    answer, summary, question = None, None, None
+    if request.method == "POST" and request.POST.get("step") == "choose":
+        chosen = forms.QuestionForm(request.POST)
+        # Not an entry yet: show the question again, with the details it needs.
+        values = chosen.cleaned_data if chosen.is_valid() else {}
+        form = forms.InquiryForm(
+            user=request.user,
+            initial={**initial, **{k: v for k, v in values.items() if v}},
+        )
+    else:
+        form = forms.InquiryForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and request.POST.get("step") != "choose" and form.is_valid():
+        data = form.cleaned_data
+        # The reads this answer makes are recorded at the desk's branch.
+        gate.made_at(data["branch"].code)
+        answer = services.inquiry_answer(staff=request.user, **data)
         if answer.released is not None:
             summary = {"records": answer.released}  # what the order covers, no more (CONF-5)
         elif answer.patron is not None and answer.category is not DataCategory.PRESENCE:
             summary = records.patron_summary(answer.patron, answer.category)
-        form = forms.InquiryForm(user=request.user)
-    return render(
-        request, "privacy/inquiry_desk.html", {"form": form, "answer": answer, "summary": summary}
-    )
+        request.session[DESK_SESSION_KEY] = {
+            "branch": data["branch"].pk,
+            "channel": data["channel"],
+        }
+        question = {
+            "branch": data["branch"],
+            "channel": answer.inquiry.get_channel_display(),
+            "requester": dict(forms.DESK_REQUESTERS).get(data["requester"], ""),
+            "kind": answer.inquiry.get_kind_display(),
+            "category": DataCategory(data["category"]).label
+            if data["kind"] == Inquiry.Kind.ACCOUNT_DATA and data["category"]
+            else "",
+        }
+        form = forms.InquiryForm(user=request.user, initial=_desk_initial(request))
+    context = {
+        "form": form,
+        "details": form.details(),
+        "question_fields": forms.QUESTION_CHOICE_FIELDS,
+        "needs": forms.needs_by_question(),
+        "answer": answer,
+        "summary": summary,
+        "question": question,
+    }
+    return render(request, "privacy/inquiry_desk.html", context)

@@ -14,7 +14,7 @@ from facilities import services
 from facilities.models import FootageRelease, OutsideRequest, RecordingHold
 from library.roles import Role
 from privacy.gate import Refused
-from tests.facilities.helpers import footage_entries, local
+from tests.facilities.helpers import footage_entries, local, offered
 from tests.factories import (
     BranchFactory,
     CameraFactory,
@@ -170,25 +170,52 @@ class TestUnderALegalOrder:
         assert (entry.clause, entry.decision) == ("CAM-6", "allowed")
         assert entry.additional_data["legal_order"] == order.pk
 
+    def test_an_open_order_not_yet_valid_is_offered_but_the_gate_refuses_it(
+        self, client, director, recording
+    ):
+        order = self._order(
+            recording, recording.starts_at, recording.ends_at, status="under_review"
+        )
+        client.force_login(director)
+        assert str(order.pk) in offered(client.get(NEW), "legal_order")
+        response = client.post(NEW, _release(recording, legal_order=order, recipient_kind="court"))
+        assert "Not released (CAM-6)" in response.content.decode()
+        assert not FootageRelease.objects.exists()
+        entry = footage_entries(purpose="release").get()
+        assert (entry.decision, entry.additional_data["basis"]) == (
+            "refused",
+            "the legal order is not in force",
+        )
+
     @pytest.mark.parametrize(
         "order_fields",
         [
             {"expires_at": timezone.now() - datetime.timedelta(minutes=1)},
             {"status": "expired"},
-            {"status": "under_review"},
             {"status": "rejected"},
             {"status": "fulfilled"},
         ],
-        ids=["past-expiry", "expired", "under-review", "rejected", "fulfilled"],
+        ids=["past-expiry", "expired", "rejected", "fulfilled"],
     )
-    def test_an_order_not_in_force_releases_nothing(
+    def test_a_closed_order_is_not_offered_and_the_gate_refuses_it_anyway(
         self, client, director, recording, order_fields
     ):
         order = self._order(recording, recording.starts_at, recording.ends_at, **order_fields)
         client.force_login(director)
+        assert str(order.pk) not in offered(client.get(NEW), "legal_order")
         response = client.post(NEW, _release(recording, legal_order=order, recipient_kind="court"))
-        assert "Not released (CAM-6)" in response.content.decode()
+        assert "Select a valid choice" in response.content.decode()
         assert not FootageRelease.objects.exists()
+        # The service behind the form refuses it too, and the refusal is logged (CAM-6).
+        with pytest.raises(Refused):
+            services.footage_release(
+                actor=director,
+                recipient_kind="court",
+                recipient_name="Court",
+                reason="Subpoena",
+                recording=recording,
+                legal_order=order,
+            )
         entry = footage_entries(purpose="release").get()
         assert (entry.decision, entry.additional_data["basis"]) == (
             "refused",

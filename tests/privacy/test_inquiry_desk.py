@@ -8,18 +8,28 @@ from guardian.shortcuts import assign_perm
 
 from audit.models import AuditEntry
 from privacy.models import Inquiry
-from tests.factories import ConsentFactory, LegalOrderFactory, LoanFactory, years_ago
+from tests.factories import BranchFactory, ConsentFactory, LegalOrderFactory, LoanFactory, years_ago
 
 pytestmark = pytest.mark.django_db
 URL = reverse("privacy:inquiry_desk")
 
 
 @pytest.fixture
-def at_desk(client, desk):
+def branch():
+    return BranchFactory(code="MAIN", name="Main Library")
+
+
+def desk_post(client, branch, **fields):
+    """Post one desk entry; where and how it was asked are given unless the test says."""
+    return client.post(URL, {"branch": branch.pk, "channel": "in_person", **fields})
+
+
+@pytest.fixture
+def at_desk(client, desk, branch):
     client.force_login(desk)
 
     def ask(**fields):
-        response = client.post(URL, fields)
+        response = desk_post(client, branch, **fields)
         assert response.status_code == 200
         return response
 
@@ -147,7 +157,9 @@ def test_officer_without_an_order_is_referred_to_the_director(at_desk, alice):
     assert "CONF-5" in answer and "library director" in answer
 
 
-def test_officer_with_a_valid_order_gets_data_when_the_desk_works_the_order(client, staff, alice):
+def test_officer_with_a_valid_order_gets_data_when_the_desk_works_the_order(
+    client, branch, staff, alice
+):
     from library.roles import Role
 
     clerk = staff(Role.PERSON_IN_CHARGE)
@@ -156,9 +168,10 @@ def test_officer_with_a_valid_order_gets_data_when_the_desk_works_the_order(clie
     order.workers.add(clerk)
     assign_perm("patrons.disclose_under_order", clerk, alice)
     client.force_login(clerk)
-    response = client.post(
-        URL,
-        dict(
+    response = desk_post(
+        client,
+        branch,
+        **dict(
             requester="law_enforcement",
             kind="account_data",
             card_number=alice.card_number,
@@ -322,9 +335,9 @@ def test_every_inquiry_is_recorded_and_leaves_an_audit_entry(at_desk, alice):
     assert entries[0].object_id == alice.pk
 
 
-def test_a_missing_card_number_is_asked_for_and_nothing_is_recorded(client, desk):
+def test_a_missing_card_number_is_asked_for_and_nothing_is_recorded(client, branch, desk):
     client.force_login(desk)
-    response = client.post(URL, {"requester": "other_patron", "kind": "account_data"})
+    response = desk_post(client, branch, requester="other_patron", kind="account_data")
     assert "Enter the card number" in response.content.decode()
     assert not Inquiry.objects.exists()
 
@@ -339,14 +352,17 @@ def _desk_roles():
 
 
 @pytest.mark.parametrize("role", _desk_roles())
-def test_no_desk_role_reads_reading_history_to_the_account_holder(client, staff, alice, role):
+def test_no_desk_role_reads_reading_history_to_the_account_holder(
+    client, branch, staff, alice, role
+):
     from tests.factories import ReadingHistoryEntryFactory
 
     kept = ReadingHistoryEntryFactory(patron=alice)
     client.force_login(staff(role))
-    response = client.post(
-        URL,
-        dict(
+    response = desk_post(
+        client,
+        branch,
+        **dict(
             requester="account_holder",
             kind="account_data",
             card_number=alice.card_number,
@@ -377,7 +393,9 @@ def test_a_ticked_box_without_the_document_seen_is_no_identity_check(at_desk, al
     assert not Inquiry.objects.exists()
 
 
-def test_history_the_patron_deleted_under_a_legal_hold_is_released_to_no_one(client, staff, alice):
+def test_history_the_patron_deleted_under_a_legal_hold_is_released_to_no_one(
+    client, branch, staff, alice
+):
     from circulation import reading_history
     from library.roles import Role
     from tests.factories import ReadingHistoryEntryFactory
@@ -392,9 +410,10 @@ def test_history_the_patron_deleted_under_a_legal_hold_is_released_to_no_one(cli
     order.workers.add(clerk)
     assign_perm("patrons.disclose_under_order", clerk, alice)
     client.force_login(clerk)
-    response = client.post(
-        URL,
-        dict(
+    response = desk_post(
+        client,
+        branch,
+        **dict(
             requester="law_enforcement",
             kind="account_data",
             card_number=alice.card_number,
@@ -411,7 +430,9 @@ def test_history_the_patron_deleted_under_a_legal_hold_is_released_to_no_one(cli
 # Issue 14, case 2: under an order, the desk shows what the order covers, as the release records.
 
 
-def test_an_order_answered_at_the_desk_shows_only_records_inside_its_dates(client, staff, alice):
+def test_an_order_answered_at_the_desk_shows_only_records_inside_its_dates(
+    client, branch, staff, alice
+):
     import datetime
 
     from django.utils import timezone
@@ -436,9 +457,10 @@ def test_an_order_answered_at_the_desk_shows_only_records_inside_its_dates(clien
     order.workers.add(clerk)
     assign_perm("patrons.disclose_under_order", clerk, alice)
     client.force_login(clerk)
-    response = client.post(
-        URL,
-        dict(
+    response = desk_post(
+        client,
+        branch,
+        **dict(
             requester="law_enforcement",
             kind="account_data",
             card_number=alice.card_number,

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -215,3 +216,53 @@ def test_the_gate_refuses_to_be_asked_inside_a_write_transaction(alice):
             category=DataCategory.IDENTITY,
             purpose=Purpose.DESK_INQUIRY,
         )
+
+
+# Telling the patron is off unless the order allows it (CONF-5).
+
+
+def test_an_order_recorded_without_the_box_forbids_telling_the_patron(client, director, alice):
+    """The box left out of the POST altogether, as a browser sends an unticked one."""
+    client.force_login(director)
+    data = {
+        "kind": "court_order",
+        "issuing_authority": "Douglas County District Court",
+        "requesting_agency": "Lawrence Police Department",
+        "case_number": "2026-CR-0099",
+        "card_numbers": alice.card_number,
+        "categories": ["circulation"],
+        "records_from": (timezone.localdate() - datetime.timedelta(days=30)).isoformat(),
+        "records_until": timezone.localdate().isoformat(),
+        "expires_at": (timezone.now() + datetime.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    assert client.post(reverse("privacy:order_create"), data).status_code == 302
+    assert LegalOrder.objects.get().patron_may_be_told is False
+
+
+def test_an_order_that_allows_telling_the_patron_is_recorded_so(client, director, alice):
+    _new_order(client, director, [alice], patron_may_be_told="on")
+    assert LegalOrder.objects.get().patron_may_be_told is True
+
+
+def test_the_order_form_starts_with_telling_the_patron_unticked(client, director):
+    client.force_login(director)
+    html = client.get(reverse("privacy:order_create")).content.decode()
+    box = re.search(r'<input[^>]*name="patron_may_be_told"[^>]*>', html)
+    assert box and "checked" not in box.group(0)
+
+
+def test_the_model_and_the_service_default_to_not_telling(director, alice):
+    assert LegalOrder._meta.get_field("patron_may_be_told").default is False
+    order = services.legal_order_receive(
+        received_by=director,
+        kind="subpoena",
+        issuing_authority="Court",
+        requesting_agency="Police",
+        case_number="X-1",
+        patrons=[alice],
+        categories=["circulation"],
+        records_from=timezone.localdate(),
+        records_until=timezone.localdate(),
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    assert order.patron_may_be_told is False

@@ -469,6 +469,11 @@ privacy:order_add_worker
 privacy:order_release
   GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   404   404   404   404   404   302   404   404   404
+# The printable release: the order's workers while it is in force (the world's
+# order names the director alone); the records are read again through the gate (CONF-5).
+privacy:order_release_document
+  GET     in   404   404   404   404   404   404   404   404   200   404   404   404
+  POST    in   404   404   404   405   405   405   405   405   405   405   404   404
 privacy:order_decide
   GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   404   404   404   404   404   302   404   404   404

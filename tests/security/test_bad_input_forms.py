@@ -368,6 +368,8 @@ FORMS = [
         "circ",
         _at("/staff/privacy/inquiries/"),
         lambda w: {
+            "branch": str(w.branch.pk),
+            "channel": "in_person",
             "requester": "responsible_adult",
             "kind": "account_data",
             "card_number": w.dan.card_number,

@@ -441,6 +441,8 @@ def test_at_a_desk_a_role_tells_the_account_holder_only_its_own_work(
     page = client.post(
         "/staff/privacy/inquiries/",
         {
+            "branch": branch.pk,
+            "channel": "in_person",
             "requester": "account_holder",
             "kind": "account_data",
             "card_number": alice.card_number,

@@ -55,6 +55,7 @@ def _values(key: str, route: str, world: World, missing: bool) -> dict[str, obje
         "admin:app_list": {"app_label": "patrons"},
         "staff/admin/(?P<url>.*)$": {"url": "no-such-screen/"},
         "privacy:order_decide": {"pk": other or w.order.pk, "action": "review"},
+        "privacy:order_release_document": {"pk": w.order.pk, "release_pk": other or w.release.pk},
         "agent:account": {"pk": other or w.alice.pk},
         "audit:patron_history": {"pk": other or w.alice.pk},
         "audit:patron_history_export": {"pk": other or w.alice.pk},

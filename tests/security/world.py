@@ -30,6 +30,7 @@ from facilities.models import RecordingHold
 from library.models import StaffProfile
 from library.roles import Role
 from patrons.models import PatronBlock
+from privacy.models import LegalOrderRelease
 from tests.conftest import StaffClient
 from tests.factories import (
     BanFactory,
@@ -182,6 +183,9 @@ def build_world() -> World:
     )
     order.workers.add(staff[DIR])
     assign_perm("patrons.disclose_under_order", staff[DIR], alice)
+    release = LegalOrderRelease.objects.create(
+        order=order, patron=alice, category="circulation", released_by=staff[DIR], records=1
+    )
 
     incident = IncidentFactory(branch=branch, reported_by=staff[GUARD])
     person = IncidentPersonFactory(incident=incident, patron=alice)
@@ -241,6 +245,7 @@ def build_world() -> World:
         "consent": consent,
         "check": check,
         "order": order,
+        "release": release,
         "incident": incident,
         "ban": ban,
         "camera": camera,
