@@ -1,9 +1,33 @@
+from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.forms.utils import ErrorDict
 
-from circulation.models import FoundItem
+from circulation.models import Fine, FinePayment, FoundItem
 from library.models import Branch
+
+
+def with_error(form: forms.Form, field: str, message: str) -> forms.Form:
+    """Show `message` on an unbound form's field: the error, never the value that caused it.
+
+    A scan answered with an error leaves the field empty, so the next scan is
+    not glued to the bad one (the message quotes what was scanned instead).
+    """
+    errors = form.error_class(renderer=form.renderer, field_id=form[field].auto_id)
+    errors.append(message)
+    form._errors = ErrorDict({field: errors})  # type: ignore[attr-defined]
+    return form
+
+
+def focus(form: forms.Form, field: str, on: bool = True) -> forms.Form:
+    """Give a field the page's focus, or take it away."""
+    attrs = form.fields[field].widget.attrs
+    if on:
+        attrs["autofocus"] = True
+    else:
+        attrs.pop("autofocus", None)
+    return form
 
 
 def _scanner(autofocus: bool = False) -> forms.TextInput:
@@ -26,6 +50,41 @@ class BarcodeForm(forms.Form):
             self.fields["barcode"].label = label
         if autofocus:
             self.fields["barcode"].widget.attrs["autofocus"] = True
+
+
+class HoldForm(BarcodeForm):
+    pickup_branch = forms.ModelChoiceField(
+        label="Pick up at", queryset=Branch.objects.order_by("name"), empty_label=None
+    )
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(
+        label="Amount", max_digits=8, decimal_places=2, min_value=Decimal("0.01")
+    )
+    method = forms.ChoiceField(label="Paid by", choices=FinePayment.Method.choices)
+
+
+class WaiveForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Reason",
+        choices=[("", "Choose a reason"), *Fine.WaiveReason.choices],
+    )
+
+
+class ChargeForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Charge for",
+        choices=[(Fine.Reason.LOST, "Lost"), (Fine.Reason.DAMAGED, "Damaged")],
+    )
+    amount = forms.DecimalField(
+        label="Amount",
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text="Leave empty to charge the replacement cost.",
+    )
 
 
 class BranchForm(forms.Form):

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -47,6 +48,16 @@ class Item(models.Model):
     item_type = models.CharField(max_length=20, choices=ItemType.choices, default=ItemType.BOOK)
     branch = models.ForeignKey("library.Branch", on_delete=models.PROTECT, related_name="items")
     withdrawn = models.BooleanField(default=False)
+    # What a lost or damaged item is charged at, unless the desk enters an amount.
+    replacement_cost = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    # Set when a borrower's loan of it ended as lost; it does not go out again.
+    lost_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["title"]
@@ -155,6 +166,15 @@ class Fine(models.Model):
         LOST = "lost", "Lost item"
         DAMAGED = "damaged", "Damaged item"
 
+    class WaiveReason(models.TextChoices):
+        # A fixed list, not free text: a waived fine is kept a while and its
+        # reason is logged, so it must not be a place to write about a person.
+        STAFF_ERROR = "staff_error", "Charged in error"
+        ITEM_RETURNED = "item_returned", "Lost item found and returned"
+        HARDSHIP = "hardship", "Hardship, per library policy"
+        AMNESTY = "amnesty", "Fine amnesty"
+        OTHER = "other", "Other, approved by the person in charge"
+
     # Both kept only while the fine is unpaid: paying or waiving it cuts the
     # link to the loan and to the patron, since who paid how much and when,
     # joined to the anonymised loans returned that day, names the borrower (CONF-9).
@@ -169,6 +189,7 @@ class Fine(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
     waived_at = models.DateTimeField(null=True, blank=True)
+    waive_reason = models.CharField(max_length=20, choices=WaiveReason.choices, blank=True)
 
     class Meta:
         indexes = [
@@ -197,6 +218,11 @@ class Fine(models.Model):
                 | ~Q(paid_at__isnull=True, waived_at__isnull=True),
                 name="fine_unpaid_has_patron",
             ),
+            models.CheckConstraint(
+                condition=Q(waived_at__isnull=True, waive_reason="")
+                | Q(waived_at__isnull=False) & ~Q(waive_reason=""),
+                name="fine_waived_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -205,6 +231,39 @@ class Fine(models.Model):
     @property
     def is_outstanding(self) -> bool:
         return self.paid_at is None and self.waived_at is None
+
+
+class FinePayment(models.Model):
+    """Money taken toward a fine: any amount up to what is still owed.
+
+    It names the fine and the staff member who took it, never the patron: the
+    fine names the patron only while it is unpaid (CONF-9), and payments are
+    deleted with the fine when settled fines are purged.
+    """
+
+    class Method(models.TextChoices):
+        CASH = "cash", "Cash"
+        CARD = "card", "Card"
+        OTHER = "other", "Other"
+
+    fine = models.ForeignKey(Fine, on_delete=models.CASCADE, related_name="payments")
+    amount = models.DecimalField(max_digits=8, decimal_places=2)
+    method = models.CharField(max_length=10, choices=Method.choices)
+    # The staff member who took it; empty only if their login is deleted.
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    branch = models.ForeignKey("library.Branch", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="fine_payment_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment #{self.pk}"
 
 
 class ReadingHistoryEntry(models.Model):

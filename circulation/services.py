@@ -19,13 +19,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, NotSupportedError, connection, transaction
-from django.db.models import DateTimeField, Exists, F, Func, OuterRef, QuerySet, Sum
-from django.db.models.functions import Greatest
+from django.db.models import DateTimeField, DecimalField, Exists, F, Func, OuterRef, QuerySet, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from circulation.models import (
     CirculationDay,
     Fine,
+    FinePayment,
     FoundItem,
     Hold,
     Item,
@@ -54,6 +55,13 @@ HOLD_ON_OWN_LOAN = "That item is checked out to this card already."
 HOLD_NOT_FOUND = "That hold is not on this card."
 FINE_NOT_FOUND = "That fine is not on this card."
 FINE_ALREADY_SETTLED = "That fine has already been paid or waived."
+ITEM_LOST = "That item is marked lost; check it in and clear it before it goes out again."
+PAYMENT_NOT_POSITIVE = "Enter an amount of at least $0.01."
+PAYMENT_OVER_BALANCE = "${amount} is more than the ${balance} still owed on this fine."
+WAIVE_REASON_NEEDED = "Choose why the fine is waived."
+CHARGE_REASONS = "Only a lost or a damaged item is charged this way."
+NO_REPLACEMENT_COST = "This item has no replacement cost on file: enter the amount to charge."
+CHARGE_NOT_POSITIVE = "Enter an amount of at least $0.01 to charge."
 
 
 class CirculationError(ValidationError):
@@ -87,12 +95,35 @@ def fine_limit() -> Decimal:
     return Decimal(settings.CIRCULATION_FINE_LIMIT_CENTS) / 100
 
 
+ZERO = Decimal("0.00")
+
+
+def paid_toward() -> Coalesce:
+    """Return an expression for what has been paid toward a fine so far (for annotate)."""
+    paid = (
+        FinePayment.objects.filter(fine=OuterRef("pk"))
+        .order_by()
+        .values("fine")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(paid, ZERO, output_field=DecimalField(max_digits=10, decimal_places=2))
+
+
 def fines_owed(patron: Patron) -> Decimal:
-    """Return the sum of the patron's unpaid, unwaived fines."""
-    total = Fine.objects.filter(
-        patron=patron, paid_at__isnull=True, waived_at__isnull=True
-    ).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0.00")
+    """Return what the patron still owes: unpaid, unwaived fines less the payments toward them."""
+    fines = Fine.objects.filter(patron=patron, paid_at__isnull=True, waived_at__isnull=True)
+    total = fines.aggregate(total=Sum("amount"))["total"] or ZERO
+    paid = (
+        FinePayment.objects.filter(fine__in=fines).aggregate(total=Sum("amount"))["total"] or ZERO
+    )
+    return total - paid
+
+
+def fine_balance(fine: Fine) -> Decimal:
+    """Return what is still owed on a fine: its amount less the payments toward it."""
+    paid = fine.payments.aggregate(total=Sum("amount"))["total"] or ZERO
+    return fine.amount - paid
 
 
 def patron_category(patron: Patron, day: datetime.date) -> str:
@@ -268,6 +299,8 @@ def loan_checkout(
     item = _locked_item(barcode)
     if item.withdrawn:
         raise CirculationError(ITEM_WITHDRAWN)
+    if item.lost_at is not None:
+        raise CirculationError(ITEM_LOST)
     if Loan.objects.filter(item=item, returned_at__isnull=True).exists():
         raise CirculationError(ITEM_ALREADY_OUT)
     front = _front_of_queue(item)
@@ -429,12 +462,17 @@ def hold_cancel(*, patron: Patron, hold_id: int, now: datetime.datetime | None =
     _promote_next_hold(item, timezone.localdate(now))
 
 
-def _fine_settle(*, patron: Patron, fine_id: int, field: str, now: datetime.datetime) -> Fine:
+def _locked_fine(*, patron: Patron, fine_id: int) -> Fine:
     fine = Fine.objects.select_for_update().filter(pk=fine_id, patron=patron).first()
     if fine is None:
         raise CirculationError(FINE_NOT_FOUND, field="fine")
     if not fine.is_outstanding:
         raise CirculationError(FINE_ALREADY_SETTLED, field="fine")
+    return fine
+
+
+def _fine_settle(*, fine: Fine, field: str, now: datetime.datetime) -> Fine:
+    """Mark a locked, outstanding fine paid or waived and cut its links (CONF-9)."""
     loan_id = fine.loan_id
     setattr(fine, field, now)
     # A settled fine keeps neither the item nor the patron: who paid how much,
@@ -443,7 +481,7 @@ def _fine_settle(*, patron: Patron, fine_id: int, field: str, now: datetime.date
     fine.loan = None
     fine.patron = None
     fine.full_clean()
-    fine.save(update_fields=[field, "loan", "patron"])
+    fine.save(update_fields=[field, "loan", "patron", "waive_reason"])
     if loan_id is not None:
         loan = Loan.objects.select_for_update().get(pk=loan_id)
         unpaid = loan.fines.filter(paid_at__isnull=True, waived_at__isnull=True).exists()
@@ -453,17 +491,153 @@ def _fine_settle(*, patron: Patron, fine_id: int, field: str, now: datetime.date
 
 
 @transaction.atomic
-def fine_pay(*, patron: Patron, fine_id: int, now: datetime.datetime | None = None) -> Fine:
-    """Record a fine as paid; a returned loan it kept tied to the patron forgets them."""
-    return _fine_settle(patron=patron, fine_id=fine_id, field="paid_at", now=now or timezone.now())
+def fine_pay(
+    *,
+    patron: Patron,
+    fine_id: int,
+    amount: Decimal | None = None,
+    method: str = FinePayment.Method.CASH,
+    received_by: Any = None,
+    branch: Branch | None = None,
+    now: datetime.datetime | None = None,
+) -> FinePayment:
+    """Take a payment toward a fine (all that is owed if no amount); paid in full, it is settled.
+
+    The fine's row lock serialises payments, so two desks taking money for the
+    same fine at once cannot together take more than is owed.
+    """
+    now = now or timezone.now()
+    fine = _locked_fine(patron=patron, fine_id=fine_id)
+    balance = fine_balance(fine)
+    amount = balance if amount is None else amount
+    if amount <= 0:
+        raise CirculationError(PAYMENT_NOT_POSITIVE, field="amount")
+    if amount > balance:
+        raise CirculationError(
+            PAYMENT_OVER_BALANCE.format(amount=amount, balance=balance), field="amount"
+        )
+    if branch is None:
+        branch = patron.home_branch
+    payment = FinePayment(
+        fine=fine,
+        amount=amount,
+        method=method,
+        received_by=received_by,
+        received_at=now,
+        branch=branch,
+    )
+    payment.full_clean()
+    payment.save()
+    if amount == balance:
+        _fine_settle(fine=fine, field="paid_at", now=now)
+    return payment
 
 
 @transaction.atomic
-def fine_waive(*, patron: Patron, fine_id: int, now: datetime.datetime | None = None) -> Fine:
-    """Record a fine as waived; a returned loan it kept tied to the patron forgets them."""
-    return _fine_settle(
-        patron=patron, fine_id=fine_id, field="waived_at", now=now or timezone.now()
+def fine_waive(
+    *, patron: Patron, fine_id: int, reason: str, now: datetime.datetime | None = None
+) -> Fine:
+    """Waive what is still owed on a fine, for one of the listed reasons; it is then settled."""
+    if reason not in Fine.WaiveReason.values:
+        raise CirculationError(WAIVE_REASON_NEEDED, field="reason")
+    fine = _locked_fine(patron=patron, fine_id=fine_id)
+    fine.waive_reason = reason
+    return _fine_settle(fine=fine, field="waived_at", now=now or timezone.now())
+
+
+@transaction.atomic
+def fine_charge(
+    *,
+    patron: Patron,
+    loan_id: int,
+    reason: str,
+    amount: Decimal | None = None,
+    now: datetime.datetime | None = None,
+) -> Fine:
+    """Charge for a patron's lost or damaged item: the entered amount, else its replacement cost.
+
+    A lost item's loan ends (it is not a return: not counted, not remembered)
+    and the item is marked lost; the unpaid fine keeps the loan's link to the
+    patron until it is settled (CONF-9). A damaged item's loan stays open.
+    """
+    now = now or timezone.now()
+    if reason not in (Fine.Reason.LOST, Fine.Reason.DAMAGED):
+        raise CirculationError(CHARGE_REASONS, field="reason")
+    loan = (
+        Loan.objects.select_for_update()
+        .filter(pk=loan_id, patron=patron, returned_at__isnull=True)
+        .first()
     )
+    if loan is None:
+        raise CirculationError(LOAN_NOT_FOUND, field="loan")
+    item = Item.objects.select_for_update().get(pk=loan.item_id)
+    if amount is None:
+        amount = item.replacement_cost
+        if amount is None:
+            raise CirculationError(NO_REPLACEMENT_COST, field="amount")
+    if amount <= 0:
+        raise CirculationError(CHARGE_NOT_POSITIVE, field="amount")
+    fine = Fine(patron=patron, loan=loan, reason=reason, amount=amount, created_at=now)
+    fine.full_clean()
+    fine.save()
+    if reason == Fine.Reason.LOST:
+        item.lost_at = now
+        item.save(update_fields=["lost_at"])
+        # Ended, with its times cut to the day like any returned loan; kept
+        # tied to the patron only for the unpaid fine.
+        loan.checked_out_at = day_start(loan.checked_out_at)
+        loan.returned_at = day_start(now)
+        loan.due_at = max(day_start(loan.due_at), loan.checked_out_at + datetime.timedelta(days=1))
+        loan.full_clean(validate_constraints=False)
+        loan.save(update_fields=["checked_out_at", "due_at", "returned_at"])
+    return fine
+
+
+@dataclass(frozen=True)
+class RenewalOutcome:
+    title: str
+    loan: Loan | None  # renewed
+    refusal: str = ""  # why not, when not renewed
+
+
+@transaction.atomic
+def loans_renew_all(
+    *, patron: Patron, now: datetime.datetime | None = None
+) -> list[RenewalOutcome]:
+    """Renew each of a patron's open loans that may be renewed; say for each why not otherwise."""
+    now = now or timezone.now()
+    loans = list(
+        Loan.objects.filter(patron=patron, returned_at__isnull=True)
+        .select_related("item")
+        .order_by("due_at", "pk")
+    )
+    outcomes = []
+    for loan in loans:
+        try:
+            with transaction.atomic():  # a refusal rolls back only its own loan
+                renewed = loan_renew(patron=patron, loan_id=loan.pk, now=now)
+        except CirculationError as error:
+            refusal = str(error.message)
+            outcomes.append(RenewalOutcome(title=loan.item.title, loan=None, refusal=refusal))
+        else:
+            outcomes.append(RenewalOutcome(title=loan.item.title, loan=renewed))
+    return outcomes
+
+
+@transaction.atomic
+def loan_checkin_for(
+    *, patron: Patron, loan_id: int, branch: Branch, now: datetime.datetime | None = None
+) -> CheckinResult:
+    """Check in one of this patron's loans from their page, as a scan of its item would."""
+    loan = (
+        Loan.objects.select_for_update()
+        .filter(pk=loan_id, patron=patron, returned_at__isnull=True)
+        .select_related("item")
+        .first()
+    )
+    if loan is None:
+        raise CirculationError(LOAN_NOT_FOUND)
+    return loan_checkin(barcode=loan.item.barcode, branch=branch, now=now)
 
 
 # Found items (CONF-8): the library contacts the owner itself; the finder's

@@ -10,7 +10,19 @@ urlpatterns = [
     path("desk/checkin/", views.desk_checkin, name="desk_checkin"),
     path("desk/patrons/<int:pk>/", views.desk_patron, name="desk_patron"),
     path("desk/patrons/<int:pk>/checkout/", views.desk_checkout, name="desk_checkout"),
+    path("desk/patrons/<int:pk>/receipt/", views.desk_checkout_receipt, name="desk_receipt"),
+    path("desk/patrons/<int:pk>/loans/renew/", views.desk_renew_all, name="desk_renew_all"),
     path("desk/patrons/<int:pk>/loans/<int:loan_id>/renew/", views.desk_renew, name="desk_renew"),
+    path(
+        "desk/patrons/<int:pk>/loans/<int:loan_id>/checkin/",
+        views.desk_loan_checkin,
+        name="desk_loan_checkin",
+    ),
+    path(
+        "desk/patrons/<int:pk>/loans/<int:loan_id>/charge/",
+        views.desk_fine_charge,
+        name="desk_fine_charge",
+    ),
     path("desk/patrons/<int:pk>/holds/", views.desk_hold_place, name="desk_hold_place"),
     path(
         "desk/patrons/<int:pk>/holds/<int:hold_id>/cancel/",
@@ -26,6 +38,12 @@ urlpatterns = [
         "desk/patrons/<int:pk>/fines/<int:fine_id>/waive/",
         views.desk_fine_waive,
         name="desk_fine_waive",
+    ),
+    path("desk/holds/<int:hold_id>/slip/", views.desk_hold_slip, name="desk_hold_slip"),
+    path(
+        "desk/payments/<int:payment_id>/receipt/",
+        views.desk_payment_receipt,
+        name="desk_payment_receipt",
     ),
     path("found/", found_views.found_list, name="found_list"),
     path("found/tasks/", found_views.found_tasks, name="found_tasks"),

@@ -275,6 +275,17 @@ INVENTORY: tuple[Holding, ...] = (
         download=True,
     ),
     Holding(
+        "circulation.FinePayment",
+        "money taken toward a fine; names the fine and the staff member, never the patron",
+        category=DataCategory.CIRCULATION,
+        patron="fine__patron",
+        item="fine__loan__item",
+        # How much, beside the trail's exact time, would pick out the fine and its loan.
+        joining=("amount",),
+        retention="Kept with its fine, and deleted with it when settled fines are purged.",
+        logged=True,
+    ),
+    Holding(
         "circulation.ReadingHistoryEntry",
         "a returned loan remembered for a patron who opted in (CONF-9)",
         category=DataCategory.READING_HISTORY,

@@ -158,6 +158,8 @@ class FineFactory(factory.django.DjangoModelFactory):
     )
     reason = Fine.Reason.OVERDUE
     amount = Decimal("1.50")
+    # A waived fine says why (fine_waived_has_reason).
+    waive_reason = factory.LazyAttribute(lambda fine: "other" if fine.waived_at else "")
 
 
 class ReadingHistoryEntryFactory(factory.django.DjangoModelFactory):

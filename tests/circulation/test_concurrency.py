@@ -102,3 +102,47 @@ def test_checkin_and_opt_out_at_once_leave_no_history(on_postgres, monkeypatch):
         thread.join(timeout=20)
     assert errors == []
     assert not ReadingHistoryEntry.objects.exists()
+
+
+@committed
+def test_two_desks_taking_payments_for_one_fine_at_once_cannot_over_pay(on_postgres, monkeypatch):
+    from decimal import Decimal
+
+    from circulation.models import FinePayment
+    from tests.factories import FineFactory
+
+    branch = BranchFactory(code="CEN")
+    patron = PatronFactory(home_branch=branch)
+    fine = FineFactory(patron=patron, amount=Decimal("4.00"))
+
+    # Widen the window between reading the balance and saving the payment, where
+    # an unlocked read would let both desks see $4.00 owed.
+    balance = services.fine_balance
+
+    def slow_balance(fine):
+        owed = balance(fine)
+        time.sleep(0.3)
+        return owed
+
+    monkeypatch.setattr(services, "fine_balance", slow_balance)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def desk():
+        try:
+            barrier.wait()
+            services.fine_pay(patron=patron, fine_id=fine.pk, amount=Decimal("3.00"))
+            outcomes.append("ok")
+        except services.CirculationError as error:
+            outcomes.append(str(error.message))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=desk) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    refused = services.PAYMENT_OVER_BALANCE.format(amount="3.00", balance="1.00")
+    assert sorted(outcomes) == sorted(["ok", refused])
+    assert [payment.amount for payment in FinePayment.objects.all()] == [Decimal("3.00")]

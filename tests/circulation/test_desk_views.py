@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from circulation import services
+from circulation import services, views
 from circulation.models import Fine, Hold, Loan
 from library.roles import Role
 from privacy.gate import NOT_FOUND_MESSAGE
@@ -48,6 +48,12 @@ def patron_url(patron, rest=""):
     return f"{DESK}patrons/{patron.pk}/{rest}"
 
 
+def shown(client, response):
+    """Follow a desk POST's redirect (post/redirect/get) and return the page it leads to."""
+    assert response.status_code == 302, response.status_code
+    return client.get(response["Location"])
+
+
 def field_error(response, field_id):
     """Return the error text tied to a field by aria-describedby, or ''."""
     html = response.content.decode()
@@ -81,7 +87,9 @@ def test_the_card_field_has_focus_and_enter_submits(at_desk):
 def test_card_lookup_shows_the_summary_and_logs_a_circulation_read(at_desk, patron, desk):
     LoanFactory(patron=patron, item=ItemFactory(title="Moby-Dick"))
     FineFactory(patron=patron, amount="3.50")
-    response = at_desk.post(DESK, {"card_number": patron.card_number})
+    posted = at_desk.post(DESK, {"card_number": patron.card_number})
+    assert posted["Location"] == patron_url(patron)
+    response = shown(at_desk, posted)
     html = response.content.decode()
     assert response.status_code == 200
     assert "Petra Quill" in html and "Moby-Dick" in html and "$3.50" in html
@@ -98,7 +106,7 @@ def test_card_lookup_shows_the_summary_and_logs_a_circulation_read(at_desk, patr
 
 def test_no_link_on_the_summary_carries_the_card_number_or_name(at_desk, patron):
     LoanFactory(patron=patron)
-    html = at_desk.post(DESK, {"card_number": patron.card_number}).content.decode()
+    html = shown(at_desk, at_desk.post(DESK, {"card_number": patron.card_number})).content.decode()
     for url in re.findall(r'(?:href|action)="([^"]+)"', html):
         assert patron.card_number not in url and "Quill" not in url
 
@@ -106,8 +114,9 @@ def test_no_link_on_the_summary_carries_the_card_number_or_name(at_desk, patron)
 def test_unknown_card_gets_the_gates_neutral_words_next_to_the_field_and_is_logged_blind(
     at_desk, patron
 ):
-    unknown = at_desk.post(DESK, {"card_number": "29999999999999"})
+    unknown = shown(at_desk, at_desk.post(DESK, {"card_number": "29999999999999"}))
     assert field_error(unknown, "id_card_number") == NOT_FOUND_MESSAGE
+    assert "29999999999999" not in unknown.content.decode()
     assert "29999999999999" not in str(
         AuditEntry.objects.filter(action=AuditEntry.Action.ACCESS).latest().additional_data
     )
@@ -147,7 +156,7 @@ def test_checkout_at_the_desk_then_renew_and_check_in(at_desk, patron, branch):
     assert "Checked out “Leaves of Grass”" in page
     assert at_desk.post(patron_url(patron, f"loans/{loan.pk}/renew/")).status_code == 302
     assert Loan.objects.get(pk=loan.pk).renewals == 1
-    response = at_desk.post(f"{DESK}checkin/", {"checkin-barcode": item.barcode})
+    response = shown(at_desk, at_desk.post(f"{DESK}checkin/", {"checkin-barcode": item.barcode}))
     assert "Checked in “Leaves of Grass”" in response.content.decode()
     assert Loan.objects.get(pk=loan.pk).patron_id is None
     assert re.search(r'<input[^>]*name="checkin-barcode"[^>]*autofocus', response.content.decode())
@@ -187,20 +196,22 @@ def test_bad_checkout_says_why_next_to_the_barcode_and_changes_nothing(
             ready_until=timezone.localdate(),
         )
     before = snapshot()
-    response = at_desk.post(patron_url(patron, "checkout/"), {"checkout-barcode": barcode})
-    assert response.status_code == 200
-    assert field_error(response, "id_checkout-barcode") == message
+    posted = at_desk.post(patron_url(patron, "checkout/"), {"checkout-barcode": barcode})
     after = snapshot()
-    # The page read the patron through the gate (one access entry); nothing else changed.
+    # The POST read the patron through the gate (one access entry); nothing else changed.
     assert after.pop("audit") == before.pop("audit") + 1
     assert after == before
+    response = shown(at_desk, posted)
+    assert field_error(response, "id_checkout-barcode") == views.SCANNED.format(
+        scanned=barcode, message=message
+    )
 
 
 def test_renewal_limit_is_said_on_the_page_and_changes_nothing(at_desk, patron, branch):
     loan = LoanFactory(patron=patron, renewals=2, item=ItemFactory(branch=branch))
     before = snapshot()
     response = at_desk.post(patron_url(patron, f"loans/{loan.pk}/renew/"))
-    assert services.RENEWAL_LIMIT in response.content.decode()
+    assert services.RENEWAL_LIMIT in shown(at_desk, response).content.decode()
     assert {k: v for k, v in snapshot().items() if k != "audit"} == {
         k: v for k, v in before.items() if k != "audit"
     }
@@ -208,34 +219,41 @@ def test_renewal_limit_is_said_on_the_page_and_changes_nothing(at_desk, patron, 
 
 def test_a_desk_without_a_branch_is_told_to_set_one(at_desk):
     response = at_desk.post(f"{DESK}checkin/", {"checkin-barcode": "39999999999999"})
-    assert "Set this desk" in field_error(response, "id_checkin-barcode")
+    assert "Set this desk" in field_error(shown(at_desk, response), "id_checkin-barcode")
 
 
 def test_unknown_barcode_at_check_in_is_said_next_to_the_field(at_desk, branch):
     before = snapshot()
     response = at_desk.post(f"{DESK}checkin/", {"checkin-barcode": "39999999999999"})
-    assert field_error(response, "id_checkin-barcode") == services.UNKNOWN_BARCODE
     assert snapshot() == before
+    assert field_error(shown(at_desk, response), "id_checkin-barcode") == views.SCANNED.format(
+        scanned="39999999999999", message=services.UNKNOWN_BARCODE
+    )
 
 
 def test_holds_and_fines_at_the_desk(at_desk, patron, branch):
     item = ItemFactory(branch=branch)
     assert (
-        at_desk.post(patron_url(patron, "holds/"), {"hold-barcode": item.barcode}).status_code
+        at_desk.post(
+            patron_url(patron, "holds/"),
+            {"hold-barcode": item.barcode, "hold-pickup_branch": branch.pk},
+        ).status_code
         == 302
     )
     hold = Hold.objects.get(patron=patron)
     assert at_desk.post(patron_url(patron, f"holds/{hold.pk}/cancel/")).status_code == 302
     assert not Hold.objects.exists()
     fine = FineFactory(patron=patron)
-    assert at_desk.post(patron_url(patron, f"fines/{fine.pk}/waive/")).status_code == 302
+    waive = {f"waive-{fine.pk}-reason": "staff_error"}
+    assert at_desk.post(patron_url(patron, f"fines/{fine.pk}/waive/"), waive).status_code == 302
     assert Fine.objects.get(pk=fine.pk).waived_at is not None
 
 
 def test_actions_on_another_patrons_records_are_refused(at_desk, patron):
     other_fine = FineFactory()
-    response = at_desk.post(patron_url(patron, f"fines/{other_fine.pk}/pay/"))
-    assert services.FINE_NOT_FOUND in response.content.decode()
+    pay = {f"pay-{other_fine.pk}-amount": "1.50", f"pay-{other_fine.pk}-method": "cash"}
+    response = at_desk.post(patron_url(patron, f"fines/{other_fine.pk}/pay/"), pay)
+    assert services.FINE_NOT_FOUND in shown(at_desk, response).content.decode()
     assert Fine.objects.get(pk=other_fine.pk).paid_at is None
 
 

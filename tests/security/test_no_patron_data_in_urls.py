@@ -135,9 +135,13 @@ def test_the_desk_lookup_posts_the_card_number_and_shows_the_patron_under_an_id(
     page, _ = send(desk, "GET", "/staff/circulation/desk/")
     form = re.search(r'<form[^>]*>(?:(?!</form>).)*name="card_number"', page.content.decode(), re.S)
     assert form is not None and 'method="post"' in form[0]
-    response, _ = send(
+    posted, _ = send(
         desk, "POST", "/staff/circulation/desk/", {"card_number": world.alice.card_number}
     )
+    # Answered with a redirect to the patron's id (post/redirect/get): reloading posts nothing.
+    assert posted.status_code == 302
+    assert posted["Location"] == f"/staff/circulation/desk/patrons/{world.alice.pk}/"
+    response, _ = send(desk, "GET", posted["Location"])
     assert response.status_code == 200
     links = ADDRESS.findall(response.content.decode())
     assert f"/staff/circulation/desk/patrons/{world.alice.pk}/checkout/" in links

@@ -65,6 +65,11 @@ def _values(key: str, route: str, world: World, missing: bool) -> dict[str, obje
         "circulation:desk_hold_cancel": {"pk": w.alice.pk, "hold_id": other or w.hold.pk},
         "circulation:desk_fine_pay": {"pk": w.alice.pk, "fine_id": other or w.fine.pk},
         "circulation:desk_fine_waive": {"pk": w.alice.pk, "fine_id": other or w.fine.pk},
+        "circulation:desk_loan_checkin": {"pk": w.alice.pk, "loan_id": other or w.loan.pk},
+        "circulation:desk_fine_charge": {"pk": w.alice.pk, "loan_id": other or w.loan.pk},
+        "circulation:desk_hold_slip": {"hold_id": other or w.hold.pk},
+        # The world holds no payment: every user gets the missing record's page.
+        "circulation:desk_payment_receipt": {"payment_id": MISSING_ID},
         "circulation:found_match_pick": {"pk": w.found.pk, "patron_id": other or w.alice.pk},
         "activity:computer_end": {"session_id": other or w.session.pk},
         "activity:event_signup_cancel": {"pk": w.event.pk, "signup_id": other or w.signup.pk},
