@@ -118,9 +118,19 @@ def test_each_role_reaches_exactly_its_pages_with_one_header(page, live_server, 
             assert response.status == 404, f"{role}: {item.label} opens but is not in the menu"
 
     problems: list[str] = []
-    for url in ["/staff/", *(item.url for item in menu)]:
+    to_visit = ["/staff/", *(item.url for item in menu)]
+    visited: set[str] = set()
+    while to_visit:
+        url = to_visit.pop(0)
+        if url in visited:
+            continue
+        visited.add(url)
         response = page.goto(base + url)
         assert response is not None and response.status == 200, f"{role}: {url}"
+        if url != "/staff/" and not url.startswith("/staff/admin/"):
+            # A section's own pages (the auditors' menu, the facilities front page) too.
+            links = page.locator("nav.subnav a, main ul.cards a")
+            to_visit += links.evaluate_all("links => links.map(link => link.pathname)")
         if url.startswith("/staff/admin/"):
             header = page.locator("#user-tools")
             expect(header.locator(".staff-name")).to_have_text(" ".join(NAMES[role]))
@@ -156,3 +166,23 @@ def _screens():  # type: ignore[no-untyped-def]
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def test_printing_a_staff_page_leaves_out_the_menu_footer_and_buttons(
+    page, live_server, staff, world
+):
+    user = staff(Role.CIRCULATION)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/staff/admin/login/?next=/staff/activity/computers/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/staff/activity/computers/")
+    page.emulate_media(media="print")
+    for hidden in (".site-header nav", ".staff-id", ".site-footer", "main form button"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    # A4 is about 794 CSS pixels wide: the printed page is no wider than the paper.
+    page.set_viewport_size({"width": 700, "height": 1000})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 700
+    page.screenshot(path=str(_screens() / "staff-print-computers.png"), full_page=True)
