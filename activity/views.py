@@ -25,6 +25,11 @@ computers_page = staff_page(Purpose.COMPUTER_SERVICES)
 reference_page = staff_page(Purpose.REFERENCE)
 events_page = staff_page(Purpose.EVENTS)
 
+# The computers and reference pages hold two forms with a card number each (the
+# form that records and the lookup): the lookup's ids differ, so a label names
+# one field and the page has no duplicate ids. The field names stay the same.
+LOOKUP_ID = "id_lookup_%s"
+
 
 def _computers(
     request: HttpRequest,
@@ -40,7 +45,7 @@ def _computers(
         "activity/computers.html",
         {
             "form": form or SessionStartForm(),
-            "lookup": lookup or CardLookupForm(),
+            "lookup": lookup or CardLookupForm(auto_id=LOOKUP_ID),
             "open_sessions": open_sessions[:200],
             "patron": patron,
             "sessions": selectors.patron_computer_sessions(patron=patron) if patron else [],
@@ -91,7 +96,7 @@ def computer_end(request: HttpRequest, session_id: int) -> HttpResponse:
 @computers_page
 def computers_patron(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Show one patron's sessions: by a POSTed card number, or by id."""
-    lookup = CardLookupForm(request.POST or None)
+    lookup = CardLookupForm(request.POST or None, auto_id=LOOKUP_ID)
     if pk is not None:
         patron = selectors.patron_for(
             user=request.user, category=ONLINE[0], purpose=ONLINE[1], pk=pk
@@ -125,7 +130,7 @@ def _reference(
         "activity/reference.html",
         {
             "form": form or ConsultationForm(),
-            "lookup": lookup or CardLookupForm(),
+            "lookup": lookup or CardLookupForm(auto_id=LOOKUP_ID),
             "patron": patron,
             "consultations": consultations,
         },
@@ -168,7 +173,7 @@ def reference(request: HttpRequest) -> HttpResponse:
 @reference_page
 def reference_patron(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Show one patron's consultations: by a POSTed card number, or by id."""
-    lookup = CardLookupForm(request.POST or None)
+    lookup = CardLookupForm(request.POST or None, auto_id=LOOKUP_ID)
     if pk is not None:
         patron = selectors.patron_for(
             user=request.user, category=REFERENCE[0], purpose=REFERENCE[1], pk=pk

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from audit import chain
 
@@ -161,6 +162,11 @@ class AuditEntry(AbstractLogEntry):
 MAX_STORED_BREAKS = 1000
 
 
+def _moment(value: Any) -> str:
+    # The site's one style, in the library's time zone (library/formats), as the admin lists show.
+    return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
 class AuditVerification(models.Model):
     """One run of verify_audit: when, how much it checked, and whether the chain held."""
 
@@ -202,7 +208,7 @@ class AuditVerification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Verification of {self.ran_at:%Y-%m-%d %H:%M}"
+        return f"Verification of {_moment(self.ran_at)}"
 
 
 class AuditWitness(models.Model):
@@ -223,4 +229,4 @@ class AuditWitness(models.Model):
         get_latest_by = "published_at"
 
     def __str__(self) -> str:
-        return f"Head #{self.head_seq} witnessed {self.published_at:%Y-%m-%d %H:%M}"
+        return f"Head #{self.head_seq} witnessed {_moment(self.published_at)}"

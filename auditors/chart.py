@@ -5,8 +5,11 @@ labels, a title and a description, so the chart reads without colour and
 without JavaScript; the page also shows the numbers as a table.
 """
 
+import datetime
 import math
 from dataclasses import dataclass
+
+from django.utils.formats import date_format
 
 from auditors.selectors import DayCount
 
@@ -59,7 +62,12 @@ def _step(highest: int) -> int:
 
 
 def _day_label(count: DayCount) -> str:
-    return f"{count.day:%b} {count.day.day}"
+    return date_format(count.day, "MONTH_DAY_FORMAT")
+
+
+def _day(day: datetime.date) -> str:
+    # The site's one date style (library/formats), as the table beside the chart shows it.
+    return date_format(day)
 
 
 def reads_chart(days: list[DayCount]) -> Chart:
@@ -86,7 +94,7 @@ def reads_chart(days: list[DayCount]) -> Chart:
                     width=round(group * 0.4, 2),
                     height=round(plot_height * value / top_value, 2),
                     kind=kind,
-                    label=f"{day.day.isoformat()}: {value} {kind}",
+                    label=f"{_day(day.day)}: {value} {kind}",
                 )
             )
     every = max(1, math.ceil(len(days) / X_LABELS))
@@ -98,16 +106,16 @@ def reads_chart(days: list[DayCount]) -> Chart:
     y_ticks = [Tick(y(step * n), str(step * n)) for n in range(Y_STEPS + 1)]
     busiest_total = busiest.allowed + busiest.refused
     description = (
-        f"Reads of patron data per day from {first.isoformat()} to {last.isoformat()}: "
+        f"Reads of patron data per day from {_day(first)} to {_day(last)}: "
         f"{allowed} allowed and {refused} refused in all."
     )
     if busiest_total:
         description += (
-            f" The busiest day was {busiest.day.isoformat()}, with {busiest.allowed} allowed "
+            f" The busiest day was {_day(busiest.day)}, with {busiest.allowed} allowed "
             f"and {busiest.refused} refused."
         )
     return Chart(
-        title=f"Reads allowed and refused per day, {first.isoformat()} to {last.isoformat()}",
+        title=f"Reads allowed and refused per day, {_day(first)} to {_day(last)}",
         description=description,
         bars=bars,
         y_ticks=y_ticks,

@@ -144,11 +144,17 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "admin:login"
+# Staff land on their own home page, which lists the pages their role opens,
+# rather than on the admin's index (library.admin_site.StaffAdminSite.login).
+LOGIN_REDIRECT_URL = "staff_home"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "America/Chicago")
 USE_I18N = True
 USE_TZ = True
+# One style for dates and times on every page (library/formats/en/formats.py):
+# a format module, since the locale's own formats win over DATE_FORMAT settings.
+FORMAT_MODULE_PATH = ["library.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))

@@ -13,16 +13,19 @@ the login page is the one public page.
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import url_params_from_lookup_dict
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.views import LogoutView
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.db.models.constants import LOOKUP_SEP
-from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import URLPattern, URLResolver
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, URLResolver, reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from library.admin_search import search_in_session, token_search_changelist
 from library.declarations import declaration_of, not_found_response, public, serves_patron_data
@@ -152,6 +155,29 @@ class StaffAdminSite(admin.AdminSite):
     site_title = "Library staff"
     index_title = "Records"
     login_form = StaffLoginForm
+    # The admin's pages lead back to the staff home (templates/admin/base_site.html).
+    site_url = cast(str, reverse_lazy("staff_home"))
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        """Sign staff in and send them to the staff home, or to the safe `next` they asked for.
+
+        Django's admin sends a signed-in user, and a sign-in without `next`,
+        to its own index; staff start from the pages their role opens instead.
+        """
+        wanted = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
+        safe = bool(wanted) and url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        if request.method == "GET" and self.has_permission(request):
+            return HttpResponseRedirect(wanted if wanted and safe else reverse("staff_home"))
+        if not wanted:
+            extra_context = {REDIRECT_FIELD_NAME: reverse("staff_home"), **(extra_context or {})}
+        return super().login(request, extra_context)
+
+    def logout(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        """Sign staff out and show the staff sign-in, not the patrons' card-number sign-in."""
+        request.current_app = self.name
+        return LogoutView.as_view(next_page=reverse("admin:login", current_app=self.name))(request)
 
     def has_permission(self, request: HttpRequest) -> bool:
         """Return True for active staff who gave a second factor where their role needs one."""

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponseBase, HttpResponseNotAllowed
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
 from library.declarations import not_found_response, serves_patron_data
+from library.models import Branch, StaffProfile
 from library.roles import Requirement, roles_may, roles_of
 from library.security import second_factor_satisfied
 
@@ -131,3 +132,23 @@ def staff_menu(user: Any) -> list[MenuItem]:
         if requirements is not None and opens_for(user, requirements):
             shown.append(item)
     return shown
+
+
+# The session key under which a desk keeps the branch it works at
+# (circulation.views.SESSION_BRANCH names the same key; a test holds them equal).
+DESK_BRANCH_SESSION = "desk_branch"
+
+
+def staff_branch(request: HttpRequest) -> Branch | None:
+    """Return the branch a staff member works at: the desk's chosen one, else their home one."""
+    user = getattr(request, "user", None)
+    if user is None or not roles_of(user):
+        return None
+    session = getattr(request, "session", None)
+    branch_id = session.get(DESK_BRANCH_SESSION) if session is not None else None
+    if branch_id:
+        chosen = Branch.objects.filter(pk=branch_id).first()
+        if chosen is not None:
+            return chosen
+    profile = StaffProfile.objects.select_related("branch").filter(user_id=user.pk).first()
+    return profile.branch if profile else None

@@ -28,10 +28,10 @@ def test_the_value_axis_rises_in_round_steps_to_cover_the_highest_bar(highest, t
 def test_each_day_has_an_allowed_and_a_refused_bar_labelled_with_its_count():
     chart = reads_chart(days((4, 1), (0, 2)))
     assert [(bar.kind, bar.label) for bar in chart.bars] == [
-        ("allowed", "2026-03-01: 4 allowed"),
-        ("refused", "2026-03-01: 1 refused"),
-        ("allowed", "2026-03-02: 0 allowed"),
-        ("refused", "2026-03-02: 2 refused"),
+        ("allowed", "Mar 1, 2026: 4 allowed"),
+        ("refused", "Mar 1, 2026: 1 refused"),
+        ("allowed", "Mar 2, 2026: 0 allowed"),
+        ("refused", "Mar 2, 2026: 2 refused"),
     ]
     allowed, refused = chart.bars[0], chart.bars[1]
     assert allowed.height == 4 * refused.height
@@ -41,8 +41,8 @@ def test_each_day_has_an_allowed_and_a_refused_bar_labelled_with_its_count():
 def test_the_description_sums_up_the_period():
     chart = reads_chart(days((4, 1), (0, 2)))
     assert chart.description == (
-        "Reads of patron data per day from 2026-03-01 to 2026-03-02: 4 allowed and 3 refused "
-        "in all. The busiest day was 2026-03-01, with 4 allowed and 1 refused."
+        "Reads of patron data per day from Mar 1, 2026 to Mar 2, 2026: 4 allowed and 3 refused "
+        "in all. The busiest day was Mar 1, 2026, with 4 allowed and 1 refused."
     )
 
 

@@ -421,11 +421,11 @@ def test_the_chart_counts_reads_and_refusals_per_day(auditor_later):
     content = response.content.decode()
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in content
     assert 'role="img" aria-labelledby="chart-title chart-desc"' in content
-    assert "<title>2026-03-02: 1 refused</title>" in content
+    assert "<title>Mar 2, 2026: 1 refused</title>" in content
     assert 'fill="url(#refused-hatch)"' in content  # refusals are hatched, not just coloured
     assert "Refused (hatched)" in content and "Allowed (solid)" in content
     assert "3 allowed" not in content and "2 allowed and 2 refused in all" in content
-    assert "<td>2026-03-02</td><td>2</td><td>1</td>" in content
+    assert "<td>Mar 2, 2026</td><td>2</td><td>1</td>" in content
 
 
 def test_the_chart_defaults_to_the_last_thirty_days(as_auditor):

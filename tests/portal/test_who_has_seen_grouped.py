@@ -59,7 +59,7 @@ def _line(day: int, who: str, branch: str, category, purpose, clause: str, reads
 
 
 def _day(day: int) -> str:
-    return _at(day, 0).strftime("%-d %b %Y")
+    return _at(day, 0).strftime("%b %-d, %Y")
 
 
 def _rows(client) -> list[str]:

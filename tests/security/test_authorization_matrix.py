@@ -146,10 +146,11 @@ admin:index
 admin:login
   GET    200   200   200   200   302   302   302   302   302   302   302   200   302
   POST   200   200   200   200   200   200   200   200   200   200   200   200   200
-# Signing out of the admin takes a POST (Django 5); non-staff go to the admin index.
+# Signing out of the admin takes a POST (Django 5) and shows the staff sign-in;
+# non-staff go to the admin index.
 admin:logout
   GET    302   302   302   302   405   405   405   405   405   405   405   302   405
-  POST   302   302   302   302   200   200   200   200   200   200   200   302   200
+  POST   302   302   302   302    in    in    in    in    in    in    in   302    in
 admin:password_change
   *       in    in    in    in   200   200   200   200   200   200   200    in   200
 admin:password_change_done
