@@ -11,15 +11,16 @@ from django.utils import timezone
 
 from circulation import services
 from circulation.models import Fine, FinePayment, Hold, Item, Loan
+from library import dates
 from library.models import Branch
 from patrons.models import Patron
 from privacy import access
 from privacy.policy import DataCategory, Purpose
 
 BLOCK_STATUS = "Card blocked."
-BLOCK_EXPIRED = "Card expired on {day:%B %-d, %Y}."
+BLOCK_EXPIRED = "Card expired on {day}."
 BLOCK_FINES = "Unpaid fines of ${owed} are at or over the ${limit} limit."
-BLOCK_BANNED = "Banned from this branch until {until:%B %-d, %Y, %-I:%M %p}."
+BLOCK_BANNED = "Banned from this branch until {until}."
 
 
 @dataclass
@@ -92,11 +93,11 @@ def desk_summary(*, patron: Patron, branch: Branch | None = None) -> DeskSummary
     if patron.status == Patron.Status.BLOCKED:
         blocks.append(BLOCK_STATUS)
     if patron.status == Patron.Status.EXPIRED or patron.card_expires_on < today:
-        blocks.append(BLOCK_EXPIRED.format(day=patron.card_expires_on))
+        blocks.append(BLOCK_EXPIRED.format(day=dates.day(patron.card_expires_on)))
     if owed >= services.fine_limit():
         blocks.append(BLOCK_FINES.format(owed=owed, limit=services.fine_limit()))
     if branch is not None and (until := ban_until(patron=patron, branch=branch)) is not None:
-        blocks.append(BLOCK_BANNED.format(until=timezone.localtime(until)))
+        blocks.append(BLOCK_BANNED.format(until=dates.moment(until)))
     return DeskSummary(
         patron=patron, loans=loans, holds=holds, fines=fines, owed=owed, blocks=blocks, today=today
     )

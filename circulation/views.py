@@ -39,6 +39,7 @@ from circulation.forms import (
 )
 from circulation.models import Fine
 from circulation.services import CirculationError
+from library import dates
 from library.models import Branch
 from library.roles import Requirement
 from library.staff import staff_page
@@ -65,7 +66,7 @@ PAID_IN_FULL = "Took ${amount} by {method}; the fine is paid."
 WAIVED = "Fine of ${amount} waived ({reason})."
 CHARGED = "Charged ${amount} for the {reason} item “{title}”."
 NOT_RENEWED = "Not renewed: “{title}”. {refusal}"
-RENEWED = "Renewed “{title}”, now due {due:%a %b %-d}."
+RENEWED = "Renewed “{title}”, now due {due}."
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -282,8 +283,8 @@ def desk_checkout(request: HttpRequest, pk: int) -> HttpResponse:
     except CirculationError as error:
         _answer(request, "checkout", _scan_error(form, str(error.message)), patron=pk)
         return _to_patron(patron)
-    due = timezone.localtime(loan.due_at)
-    messages.success(request, f"Checked out “{loan.item.title}”, due {due:%a %b %-d}.")
+    due = dates.day(loan.due_at)
+    messages.success(request, f"Checked out “{loan.item.title}”, due {due}.")
     _answer(request, "checkout", patron=pk)
     return _to_patron(patron)
 
@@ -297,7 +298,7 @@ def desk_renew(request: HttpRequest, pk: int, loan_id: int) -> HttpResponse:
     except CirculationError as error:
         _answer(request, "action", str(error.message), patron=pk)
         return _to_patron(patron)
-    due = timezone.localtime(loan.due_at)
+    due = dates.day(loan.due_at)
     messages.success(request, RENEWED.format(title=loan.item.title, due=due))
     return _to_patron(patron)
 
@@ -309,7 +310,7 @@ def desk_renew_all(request: HttpRequest, pk: int) -> HttpResponse:
     patron = selectors.desk_patron(user=request.user, pk=pk)
     for outcome in services.loans_renew_all(patron=patron):
         if outcome.loan is not None:
-            due = timezone.localtime(outcome.loan.due_at)
+            due = dates.day(outcome.loan.due_at)
             messages.success(request, RENEWED.format(title=outcome.title, due=due))
         else:
             messages.error(

@@ -15,6 +15,7 @@ from facilities.models import (
     Recording,
     Still,
 )
+from library import dates
 from library.models import Branch
 from library.roles import may
 from privacy.models import LegalOrder
@@ -88,7 +89,7 @@ class BanForm(PersonChoiceForm):
 
 def _when(moment: datetime.datetime) -> str:
     """Return a moment as staff read it: in the library's time zone."""
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    return dates.moment(moment)
 
 
 class IncidentChoiceField(forms.ModelChoiceField):

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from library import dates
 from library.staff import AuthenticatedRequest, staff_page
 from patrons import forms, selectors, services
 from patrons.models import Patron
@@ -27,9 +28,9 @@ registration_page = staff_page(Purpose.REGISTRATION, methods=["GET", "POST"])
 registration_action = staff_page(Purpose.REGISTRATION, methods=["POST"])
 registration_view = staff_page(Purpose.REGISTRATION, methods=["GET"])
 
-REGISTERED = "Patron registered. Card number {card}, valid until {day:%B %-d, %Y}."
+REGISTERED = "Patron registered. Card number {card}, valid until {day}."
 CONTACT_SAVED = "Contact details saved."
-RENEWED = "Card renewed until {day:%B %-d, %Y}."
+RENEWED = "Card renewed until {day}."
 BLOCKED = "Card blocked."
 UNBLOCKED = "Block ended."
 LOGIN_ISSUED = (
@@ -117,7 +118,9 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    REGISTERED.format(card=patron.card_number, day=patron.card_expires_on),
+                    REGISTERED.format(
+                        card=patron.card_number, day=dates.day(patron.card_expires_on)
+                    ),
                 )
                 return _to_patron(patron)
     if not suspected:
@@ -162,7 +165,7 @@ def contact(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Renew a patron's card for another card period from today."""
     found = services.patron_card_renew(patron=_patron(request, pk))
-    messages.success(request, RENEWED.format(day=found.card_expires_on))
+    messages.success(request, RENEWED.format(day=dates.day(found.card_expires_on)))
     return _to_patron(found)
 
 

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from circulation import reading_history as history
 from circulation import services as circulation
 from circulation.models import Hold, Item, Loan
+from library import dates
 from library.declarations import not_found_response, public, serves_patron_data
 from library.paginators import CappedCountPaginator
 from library.params import positive_id
@@ -40,10 +41,10 @@ from privacy.records import ALL_TIME, records_for_release
 
 portal_login_required = login_required(login_url="portal:login")
 
-RENEWED = "Renewed “{title}”. It is now due {due:%A %-d %B}."
+RENEWED = "Renewed “{title}”. It is now due {due}."
 NOT_RENEWED = "“{title}” was not renewed: {reason}"
 HOLD_PLACED = "Hold placed on “{title}”, to pick up at {branch}."
-HOLD_READY = "“{title}” is on the shelf: collect it at {branch} by {day:%A %-d %B}."
+HOLD_READY = "“{title}” is on the shelf: collect it at {branch} by {day}."
 NOT_HELD = "No hold was placed on “{title}”: {reason}"
 HOLD_CANCELLED = "Your hold on “{title}” is cancelled."
 HISTORY_ON = "Reading history is on. Items you return from now on will be listed here."
@@ -347,7 +348,7 @@ def loan_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except circulation.CirculationError as error:
         messages.error(request, NOT_RENEWED.format(title=title, reason=portal_reason(error)))
     else:
-        due = timezone.localtime(loan.due_at)
+        due = dates.day(loan.due_at)
         messages.success(request, RENEWED.format(title=title, due=due))
     return redirect("portal:account")
 
@@ -414,7 +415,9 @@ def hold_place(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             form.add_error(None, NOT_HELD.format(title=item.title, reason=portal_reason(error)))
         else:
             if hold.status == Hold.Status.READY and hold.ready_until:
-                text = HOLD_READY.format(title=item.title, branch=branch, day=hold.ready_until)
+                text = HOLD_READY.format(
+                    title=item.title, branch=branch, day=dates.day(hold.ready_until)
+                )
             else:
                 text = HOLD_PLACED.format(title=item.title, branch=branch)
             messages.success(request, text)

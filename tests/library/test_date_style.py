@@ -126,3 +126,21 @@ def test_staff_and_portal_pages_show_every_date_in_the_one_style(staff, alice):
     assert "Mar 4, 2026 21:30" in _visible_text(pages["/staff/activity/computers/"])
     assert "Mar 4, 2026 21:30" in _visible_text(pages["/staff/facilities/incidents/"])
     assert "Mar 25, 2026" in _visible_text(pages["/portal/"])  # the due day, local
+
+
+def test_text_built_in_python_uses_the_one_style_too():
+    """Messages and choice labels format dates through library.dates, not formats of their own."""
+    own_format = re.compile(r"strftime\(|\{\w+:%")
+    apps = [
+        "activity", "audit", "auditors", "circulation", "config", "facilities",
+        "library", "patrons", "portal", "privacy",
+    ]  # fmt: skip
+    wrong = [
+        f"{path.relative_to(settings.BASE_DIR)}:{number}"
+        for app in apps
+        for path in (Path(settings.BASE_DIR) / app).rglob("*.py")
+        if path.name != "dates.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if own_format.search(line)
+    ]
+    assert wrong == []
