@@ -289,10 +289,22 @@ def desk_checkout(request: HttpRequest, pk: int) -> HttpResponse:
     return _to_patron(patron)
 
 
+def posted_loan(request: HttpRequest) -> int:
+    """Return the loan id posted as `loan`; 0 (no loan's id) when missing or not a number.
+
+    A loan goes in the body, not the address, so no log of addresses ties a
+    patron to a loan that is later returned (CONF-9).
+    """
+    value = request.POST.get("loan", "")
+    return int(value) if value.isdigit() and len(value) < 19 else 0
+
+
 @require_POST
 @desk_page
-def desk_renew(request: HttpRequest, pk: int, loan_id: int) -> HttpResponse:
+def desk_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """Renew the posted loan on this card."""
     patron = selectors.desk_patron(user=request.user, pk=pk)
+    loan_id = posted_loan(request)
     try:
         loan = services.loan_renew(patron=patron, loan_id=loan_id)
     except CirculationError as error:
@@ -321,9 +333,10 @@ def desk_renew_all(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @desk_page
-def desk_loan_checkin(request: HttpRequest, pk: int, loan_id: int) -> HttpResponse:
+def desk_loan_checkin(request: HttpRequest, pk: int) -> HttpResponse:
     """Check in one loan from the patron's page (the item is in hand, its label unreadable)."""
     patron = selectors.desk_patron(user=request.user, pk=pk)
+    loan_id = posted_loan(request)
     branch = desk_branch(request)
     if branch is None:
         _answer(request, "action", NO_DESK_BRANCH, patron=pk)
@@ -450,9 +463,10 @@ def desk_fine_waive(request: HttpRequest, pk: int, fine_id: int) -> HttpResponse
 
 @require_POST
 @fines_page
-def desk_fine_charge(request: HttpRequest, pk: int, loan_id: int) -> HttpResponse:
+def desk_fine_charge(request: HttpRequest, pk: int) -> HttpResponse:
     """Charge for a lost or damaged item on loan to this patron."""
     patron = selectors.desk_patron(user=request.user, pk=pk, purpose=Purpose.FINES)
+    loan_id = posted_loan(request)
     where = f"charge-{loan_id}"
     form = ChargeForm(request.POST, prefix=where)
     if not form.is_valid():

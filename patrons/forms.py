@@ -14,8 +14,13 @@ from django.utils import timezone
 from library.models import Branch
 from patrons import cards
 from patrons.models import Patron, ResponsibleAdult
+from privacy.models import IdentityCheck
 
 CONTACT_NEEDED = "Give an email address or a phone number, so the library can reach the patron."
+EMAIL_NEEDS_IDENTITY = (
+    "A new email address receives the patron's password links: record the identification "
+    "the patron showed you (CONF-4)."
+)
 BORN_IN_FUTURE = "The date of birth cannot be in the future."
 
 
@@ -109,8 +114,32 @@ class ContactForm(forms.Form):
 
     @classmethod
     def for_patron(cls, patron: Patron, data: Any = None) -> "ContactForm":
-        initial = {name: getattr(patron, name) for name in cls.base_fields}
+        initial = {name: getattr(patron, name) for name in ContactForm.base_fields}
         return cls(data, initial=initial)
+
+
+class StaffContactForm(ContactForm):
+    """Contact details changed at the desk: a new email address needs the patron there, identified.
+
+    Whoever holds the address on the record can have a password link sent to
+    it, so staff change it only with the patron in front of them: the kind of
+    document seen is recorded (CONF-4), never its number.
+    """
+
+    identity_document = forms.ChoiceField(
+        label="Identification the patron showed",
+        choices=[("", "—"), *IdentityCheck.Document.choices],
+        required=False,
+        help_text="Needed when the email address changes.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        old = (self.initial.get("email") or "").strip().lower()
+        new = (data.get("email") or "").strip().lower()
+        if not self.errors and new != old and new and not data.get("identity_document"):
+            self.add_error("identity_document", EMAIL_NEEDS_IDENTITY)
+        return data
 
 
 class RegistrationForm(ContactForm):
@@ -147,6 +176,9 @@ class RegistrationForm(ContactForm):
         label="I have checked: this is a different person; register them anyway",
         required=False,
     )
+    # Issued with the duplicate warning (patrons.views.duplicate_token): a
+    # confirmation counts only for the very details the warning was about.
+    duplicate_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
 
     field_order = [
         "first_name",
@@ -162,6 +194,7 @@ class RegistrationForm(ContactForm):
         "responsible_adult_card",
         "relationship",
         "duplicate_confirmed",
+        "duplicate_token",
     ]
 
     def clean_card_number(self) -> str:

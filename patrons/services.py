@@ -23,7 +23,9 @@ from django.utils import timezone
 
 from library.models import Branch
 from patrons import cards, selectors, tasks
+from patrons.forms import EMAIL_NEEDS_IDENTITY
 from patrons.models import Patron, PatronBlock, ResponsibleAdult, majority_date
+from privacy.services import identity_check_record
 
 LOGIN_ALREADY_ISSUED = "This patron already has a portal login."
 NO_ADDRESS = (
@@ -247,8 +249,18 @@ def patron_contact_update(
     address_line: str,
     city: str,
     postal_code: str,
+    changed_by: Any = None,
+    identity_document: str = "",
 ) -> Patron:
-    """Change a patron's contact details; a changed email address is told to the old one."""
+    """Change a patron's contact details; a changed email address is told to the old one.
+
+    `changed_by` is the member of staff making the change, or None when the
+    patron changes their own (the portal asks for their password). Staff
+    change an email address only with `identity_document`, the kind of
+    identification the patron showed, recorded as an identity check (CONF-4):
+    the address receives the login's password links. Raises ValidationError
+    without it; nothing is saved then.
+    """
     patron = Patron.objects.select_for_update().get(pk=patron.pk)
     old_email = patron.email
     values = {
@@ -261,6 +273,13 @@ def patron_contact_update(
     changed = [name for name, value in values.items() if getattr(patron, name) != value]
     if not changed:
         return patron
+    email_changed = "email" in changed and values["email"].lower() != (old_email or "").lower()
+    if changed_by is not None and email_changed and values["email"]:
+        if not identity_document:
+            raise ValidationError(
+                {"identity_document": EMAIL_NEEDS_IDENTITY}, code="identity_needed"
+            )
+        identity_check_record(checked_by=changed_by, document_kind=identity_document, patron=patron)
     for name in changed:
         setattr(patron, name, values[name])
     patron.full_clean(exclude=[f.name for f in Patron._meta.fields if f.name not in changed])

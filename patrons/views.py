@@ -8,9 +8,11 @@ number travels only in a POST; patrons are named in addresses by id. No page
 shows or sets a patron's password, or the link that sets it.
 """
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -72,6 +74,42 @@ def find(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "patrons/find.html", {"form": form})
 
 
+DUPLICATE_SALT = "patrons.register.duplicate"
+DUPLICATE_TOKEN_SECONDS = 30 * 60
+
+
+def duplicate_token(request: AuthenticatedRequest, person: dict[str, Any]) -> str:
+    """Return a signed token for the details a duplicate warning was shown about.
+
+    It carries a SHA-256 digest of the details and the clerk's id, never the
+    details themselves (no patron data in a form field's plain text), and is
+    good for DUPLICATE_TOKEN_SECONDS.
+    """
+    return signing.dumps(
+        [request.user.pk, _person_digest(person)], salt=DUPLICATE_SALT, compress=True
+    )
+
+
+def _confirmed(request: AuthenticatedRequest, data: dict[str, Any], person: dict[str, Any]) -> bool:
+    """True when the clerk confirms a warning that was shown for these very details."""
+    if not data.get("duplicate_confirmed"):
+        return False
+    try:
+        signed = signing.loads(
+            data.get("duplicate_token") or "",
+            salt=DUPLICATE_SALT,
+            max_age=DUPLICATE_TOKEN_SECONDS,
+        )
+    except signing.BadSignature:
+        return False
+    return bool(signed == [request.user.pk, _person_digest(person)])
+
+
+def _person_digest(person: dict[str, Any]) -> str:
+    text = "\x1f".join(str(person[key]).strip().lower() for key in sorted(person))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @registration_page
 def register(request: AuthenticatedRequest) -> HttpResponse:
     """Register a patron: check for a likely duplicate and, for a minor, the adult (CONF-4)."""
@@ -107,12 +145,18 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
                     postal_code=data["postal_code"],
                     responsible_adult=adult,
                     relationship=data["relationship"],
-                    duplicate_confirmed=data["duplicate_confirmed"],
+                    duplicate_confirmed=_confirmed(request, data, person),
                 )
             except services.DuplicateSuspected:
                 # Said by kind only; the matches are logged as reads (patrons.selectors).
                 suspected = True
                 duplicates = selectors.registration_duplicates(user=request.user, **person)
+                # A fresh form: the confirmation box starts unticked, with this warning's token.
+                token = duplicate_token(request, person)
+                form = forms.RegistrationForm(
+                    {**request.POST.dict(), "duplicate_confirmed": "", "duplicate_token": token}
+                )
+                form.is_valid()
             except ValidationError as error:
                 _errors_to_form(form, error)
             else:
@@ -125,6 +169,7 @@ def register(request: AuthenticatedRequest) -> HttpResponse:
                 return _to_patron(patron)
     if not suspected:
         form.fields.pop("duplicate_confirmed")
+        form.fields.pop("duplicate_token")
     return render(
         request,
         "patrons/register.html",
@@ -149,10 +194,12 @@ def patron(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def contact(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Change a patron's contact details."""
     found = _patron(request, pk)
-    form = forms.ContactForm.for_patron(found, request.POST or None)
+    form = forms.StaffContactForm.for_patron(found, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.patron_contact_update(patron=found, **form.cleaned_data)
+            services.patron_contact_update(
+                patron=found, changed_by=request.user, **form.cleaned_data
+            )
         except ValidationError as error:
             _errors_to_form(form, error)
         else:

@@ -264,6 +264,8 @@ def legal_order_release_records(*, release: LegalOrderRelease, actor: User) -> l
 
     For the printable release: the order must still be in force and the actor
     one of its workers, as for the release itself; otherwise Refused, logged.
+    Records dated after the day of the release are left out: the document shows
+    what the release gave, not what the order would cover today.
     """
     order = release.order
     asker = Asker(
@@ -282,7 +284,7 @@ def legal_order_release_records(*, release: LegalOrderRelease, actor: User) -> l
         patron=release.patron,
         category=release.category,
         records_from=order.records_from,
-        records_until=order.records_until,
+        records_until=min(order.records_until, timezone.localdate(release.released_at)),
     )
     released: list[dict[str, Any]] = payload["records"]
     return released

@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from library import dates
 from library.declarations import not_found_response, serves_patron_data
 from library.params import positive_id
 from library.roles import may
@@ -204,9 +205,6 @@ def order_release(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 LIBRARY_NAME = "Public Library"
 
 
-DOCUMENT_TIME = "j F Y, H:i T"
-
-
 def _shown(value: Any) -> str:
     """Return a released value as the document prints it: moments in the library's time zone."""
     if value is None:
@@ -217,7 +215,7 @@ def _shown(value: Any) -> str:
         except ValueError:
             return value
         if timezone.is_aware(moment):
-            return dateformat.format(timezone.localtime(moment), DOCUMENT_TIME)
+            return dates.moment(moment)
     return str(value)
 
 

@@ -154,7 +154,7 @@ def test_checkout_at_the_desk_then_renew_and_check_in(at_desk, patron, branch):
     assert loan.patron == patron
     page = at_desk.get(response["Location"]).content.decode()
     assert "Checked out “Leaves of Grass”" in page
-    assert at_desk.post(patron_url(patron, f"loans/{loan.pk}/renew/")).status_code == 302
+    assert at_desk.post(patron_url(patron, "loan/renew/"), {"loan": loan.pk}).status_code == 302
     assert Loan.objects.get(pk=loan.pk).renewals == 1
     response = shown(at_desk, at_desk.post(f"{DESK}checkin/", {"checkin-barcode": item.barcode}))
     assert "Checked in “Leaves of Grass”" in response.content.decode()
@@ -210,7 +210,7 @@ def test_bad_checkout_says_why_next_to_the_barcode_and_changes_nothing(
 def test_renewal_limit_is_said_on_the_page_and_changes_nothing(at_desk, patron, branch):
     loan = LoanFactory(patron=patron, renewals=2, item=ItemFactory(branch=branch))
     before = snapshot()
-    response = at_desk.post(patron_url(patron, f"loans/{loan.pk}/renew/"))
+    response = at_desk.post(patron_url(patron, "loan/renew/"), {"loan": loan.pk})
     assert services.RENEWAL_LIMIT in shown(at_desk, response).content.decode()
     assert {k: v for k, v in snapshot().items() if k != "audit"} == {
         k: v for k, v in before.items() if k != "audit"

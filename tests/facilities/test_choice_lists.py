@@ -12,6 +12,7 @@ from django.utils.html import escape
 
 from facilities import services
 from facilities.models import Ban, OutsideRequest
+from library import dates
 from library.roles import Role
 from tests.facilities.helpers import local, offered
 from tests.factories import (
@@ -151,7 +152,7 @@ def test_the_release_form_lists_recordings_stills_incidents_and_open_orders(clie
     assert set(offered(response, "legal_order")) == {str(valid.pk), str(under_review.pk)}
     # Named by number, camera and local time, never by a typed id.
     assert 'type="number"' not in html
-    when = timezone.localtime(recording.starts_at).strftime("%Y-%m-%d %H:%M")
+    when = dates.moment(recording.starts_at)
     assert when in html
 
 

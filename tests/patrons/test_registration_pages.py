@@ -5,12 +5,14 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from audit.models import AuditEntry
 from library.roles import Role
 from patrons import selectors, services
 from patrons.models import Patron, PatronBlock, ResponsibleAdult
 from privacy.gate import NOT_FOUND_MESSAGE
+from privacy.models import IdentityCheck
 from tests.conftest import page_text
 from tests.factories import BranchFactory, MinorFactory, PatronFactory, years_ago
 
@@ -158,12 +160,32 @@ def test_a_duplicate_by_email_does_not_show_whose_address_it_is(clerk, branch, a
     assert not Patron.objects.filter(last_name="Zulu").exists()
 
 
+def _warning_token(page_html):
+    return re.search(r'name="duplicate_token" value="([^"]+)"', page_html).group(1)
+
+
 def test_the_clerk_registers_anyway_once_they_confirm(clerk, branch, alice):
     form = new_person(branch, first_name="Zed", last_name="Zulu", email=alice.email)
-    clerk.post(REGISTER, form)
-    response = clerk.post(REGISTER, {**form, "duplicate_confirmed": "on"})
+    token = _warning_token(clerk.post(REGISTER, form).content.decode())
+    response = clerk.post(REGISTER, {**form, "duplicate_confirmed": "on", "duplicate_token": token})
     assert response.status_code == 302
     assert Patron.objects.filter(last_name="Zulu").count() == 1
+
+
+def test_a_confirmation_counts_only_after_the_warning_for_the_same_details(clerk, branch, alice):
+    """Ticking the box in a crafted first post, or after changing the details, skips no check."""
+    form = new_person(branch, first_name="Zed", last_name="Zulu", email=alice.email)
+    crafted = clerk.post(REGISTER, {**form, "duplicate_confirmed": "on"})
+    assert crafted.status_code == 200
+    assert selectors.DUPLICATE_SAYS[selectors.SAME_EMAIL] in crafted.content.decode()
+    token = _warning_token(crafted.content.decode())
+    other = {**form, "first_name": "Zoe", "duplicate_confirmed": "on", "duplicate_token": token}
+    assert clerk.post(REGISTER, other).status_code == 200
+    forged = {**form, "duplicate_confirmed": "on", "duplicate_token": token[:-2] + "xx"}
+    assert clerk.post(REGISTER, forged).status_code == 200
+    assert not Patron.objects.filter(last_name="Zulu").exists()
+    # The token carries no patron data in clear.
+    assert alice.email not in token and "Zulu" not in token
 
 
 def test_the_duplicate_check_is_logged_as_reads_for_registration(clerk, branch, alice):
@@ -205,7 +227,7 @@ def test_an_unknown_or_minor_adult_card_is_refused(clerk, branch):
 # The patron's page and its actions
 
 
-def test_contact_details_are_edited_on_their_page(clerk, alice):
+def test_contact_details_are_edited_on_their_page(clerk, alice, desk):
     response = clerk.post(
         patron_url(alice, "contact/"),
         {
@@ -214,11 +236,42 @@ def test_contact_details_are_edited_on_their_page(clerk, alice):
             "address_line": "",
             "city": "",
             "postal_code": "",
+            "identity_document": "drivers_licence",
         },
     )
     assert response.status_code == 302
     alice.refresh_from_db()
     assert (alice.email, alice.phone) == ("alice.new@example.org", "")
+    check = IdentityCheck.objects.get(patron=alice)
+    assert (check.document_kind, check.checked_by) == ("drivers_licence", desk)
+
+
+def test_staff_change_an_email_address_only_with_the_patron_identified(clerk, alice):
+    """The address receives the login's password links: a clerk alone cannot redirect them."""
+    old = alice.email
+    contact = {"email": "clerk@evil.example", "phone": alice.phone, "address_line": ""}
+    response = clerk.post(patron_url(alice, "contact/"), {**contact, "city": "", "postal_code": ""})
+    assert response.status_code == 200
+    assert "record the identification" in page_text(response)
+    alice.refresh_from_db()
+    assert alice.email == old
+    assert not IdentityCheck.objects.exists()
+    # A phone number alone changes without it.
+    response = clerk.post(
+        patron_url(alice, "contact/"),
+        {"email": old, "phone": "555-0100", "address_line": "", "city": "", "postal_code": ""},
+    )
+    assert response.status_code == 302
+
+
+def test_the_service_refuses_a_staff_email_change_without_identification(alice, desk):
+    fields = {"phone": "", "address_line": "", "city": "", "postal_code": ""}
+    with pytest.raises(ValidationError):
+        services.patron_contact_update(
+            patron=alice, email="clerk@evil.example", changed_by=desk, **fields
+        )
+    alice.refresh_from_db()
+    assert alice.email != "clerk@evil.example"
 
 
 def test_renewing_the_card_posts(clerk, alice):
@@ -248,9 +301,11 @@ def test_a_blocked_card_cannot_check_out_at_the_desk(clerk, alice, branch):
     item = ItemFactory(branch=branch)
     clerk.post(patron_url(alice, "block/"), {"reason": "Card stolen"})
     response = clerk.post(
-        f"/staff/circulation/desk/patrons/{alice.pk}/checkout/", {"checkout-barcode": item.barcode}
+        f"/staff/circulation/desk/patrons/{alice.pk}/checkout/",
+        {"checkout-barcode": item.barcode},
+        follow=True,
     )
-    assert response.status_code == 200
+    assert "Card blocked" in page_text(response)
     assert not alice.loans.exists()
 
 

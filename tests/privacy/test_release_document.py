@@ -10,13 +10,16 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from audit.models import AuditEntry
+from circulation.models import Loan
+from library import dates
 from library.roles import Role
 from privacy import services
-from privacy.models import LegalOrderRelease
+from privacy.models import LegalOrder, LegalOrderRelease
 from privacy.policy import DataCategory
 from tests.conftest import page_text
 from tests.factories import LegalOrderFactory, LoanFactory
@@ -88,12 +91,30 @@ def test_the_document_gives_times_in_the_librarys_time_zone(
     release = LegalOrderRelease.objects.get()
     html = client.get(document_url(order, release)).content.decode()
     local = timezone.localtime(release.released_at)
-    assert dateformat.format(local, "j F Y, H:i T") in html
-    assert local.tzname() in ("CST", "CDT")
+    assert dates.moment(release.released_at) in html
+    assert "America/Chicago" in html  # the zone, named once
     utc = release.released_at.astimezone(datetime.UTC)
     assert "UTC" not in html and "+00:00" not in html
     assert utc.strftime("%H:%M") != local.strftime("%H:%M")
-    assert dateformat.format(utc, "j F Y, H:i") not in html
+    assert dateformat.format(utc, "M j, Y H:i") not in html
+
+
+def test_the_document_leaves_out_records_dated_after_the_release(
+    client, director, order, alice, loan
+):
+    """It shows what the release gave, not what the order would cover by the day it is printed."""
+    release_as_document(client, director, order, alice)
+    release = LegalOrderRelease.objects.get()
+    later = LoanFactory(patron=alice)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2)):
+        LegalOrder.objects.filter(pk=order.pk).update(
+            records_until=timezone.localdate() + datetime.timedelta(days=5)
+        )
+        Loan.objects.filter(pk=later.pk).update(checked_out_at=timezone.now())
+        client.force_login(director)  # two days on, the staff session has ended
+        html = client.get(document_url(order, release)).content.decode()
+    assert loan.item.title in html
+    assert later.item.title not in html
 
 
 def test_reading_the_document_is_audited_like_the_release(client, director, order, alice, loan):

@@ -830,18 +830,23 @@ def test_the_desk_cannot_act_on_one_patrons_records_from_anothers_card(world):
     base = f"/staff/circulation/desk/patrons/{world.bob.pk}"
 
     def form(path: str, record_id: int) -> dict[str, str]:
+        if path.startswith("loan/"):  # the loan is posted, not in the address
+            return {"loan": str(record_id), **_charge(path, record_id)}
         if "pay" in path:
             return {f"pay-{record_id}-amount": "0.50", f"pay-{record_id}-method": "cash"}
         if "waive" in path:
             return {f"waive-{record_id}-reason": "staff_error"}
+        return {}
+
+    def _charge(path: str, record_id: int) -> dict[str, str]:
         if "charge" in path:
             return {f"charge-{record_id}-reason": "damaged", f"charge-{record_id}-amount": "1"}
         return {}
 
     for path, record in [
-        ("loans/{}/renew/", world.loan),
-        ("loans/{}/checkin/", world.loan),
-        ("loans/{}/charge/", world.loan),
+        ("loan/renew/", world.loan),
+        ("loan/checkin/", world.loan),
+        ("loan/charge/", world.loan),
         ("holds/{}/cancel/", world.hold),
         ("fines/{}/pay/", world.fine),
         ("fines/{}/waive/", world.fine),

@@ -578,8 +578,12 @@ FORMS = [
     Form(
         "desk charge for a lost or damaged item",
         "circ",
-        lambda w: f"/staff/circulation/desk/patrons/{w.alice.pk}/loans/{w.loan.pk}/charge/",
-        lambda w: {f"charge-{w.loan.pk}-reason": "damaged", f"charge-{w.loan.pk}-amount": "5.00"},
+        lambda w: f"/staff/circulation/desk/patrons/{w.alice.pk}/loan/charge/",
+        lambda w: {
+            "loan": str(w.loan.pk),
+            f"charge-{w.loan.pk}-reason": "damaged",
+            f"charge-{w.loan.pk}-amount": "5.00",
+        },
     ),
     Form(
         "found item",

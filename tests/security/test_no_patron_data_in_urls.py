@@ -146,3 +146,22 @@ def test_the_desk_lookup_posts_the_card_number_and_shows_the_patron_under_an_id(
     links = ADDRESS.findall(response.content.decode())
     assert f"/staff/circulation/desk/patrons/{world.alice.pk}/checkout/" in links
     assert not [link for link in links if _leaks(link, patron_data(world))]
+
+
+def test_no_address_names_a_patron_beside_a_loan():
+    """A staff address names a patron or a loan, never both (CONF-9).
+
+    Access logs keep every address; a patron's id beside a loan's id would tie
+    the patron to the item after the loan is returned and forgets them. Derived
+    from the URL resolver, so a new page cannot bring the pair back.
+    """
+    from tests.security.urls import project_routes
+
+    loan_placeholder = re.compile(r"<(?:\w+:)?\w*loan\w*>")
+    both = [
+        route.route
+        for route in project_routes().values()
+        if "patrons/<int:pk>/" in route.route
+        and loan_placeholder.search(route.route.split("patrons/<int:pk>/", 1)[1])
+    ]
+    assert both == []
