@@ -118,6 +118,18 @@ class ContactForm(forms.Form):
         return cls(data, initial=initial)
 
 
+class DeskNoteForm(forms.Form):
+    """The note staff see at the desk; empty to remove it."""
+
+    desk_note = forms.CharField(
+        label="Desk note",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Seen by staff at the desk, and by the patron in their data download.",
+    )
+
+
 class StaffContactForm(ContactForm):
     """Contact details changed at the desk: a new email address needs the patron there, identified.
 

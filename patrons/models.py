@@ -60,6 +60,13 @@ class Patron(models.Model):
         "library.Branch", on_delete=models.PROTECT, related_name="patrons"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # Koha's circulation note: what the desk must know ("card reported lost").
+    # It is the patron's data like the rest: in their download, masked in the trail.
+    desk_note = models.TextField(
+        blank=True,
+        max_length=500,
+        help_text="A note staff see at the desk; the patron sees it in their data download.",
+    )
     registered_on = models.DateField(default=timezone.localdate)
     card_expires_on = models.DateField()
     user = models.OneToOneField(

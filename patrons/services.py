@@ -289,6 +289,19 @@ def patron_contact_update(
 
 
 @transaction.atomic
+def patron_desk_note_set(*, patron: Patron, desk_note: str) -> Patron:
+    """Set (or, with "", remove) the note staff see at the desk; at most 500 characters.
+
+    Raises ValidationError for a longer note; nothing is saved then.
+    """
+    patron = Patron.objects.select_for_update().get(pk=patron.pk)
+    patron.desk_note = desk_note.strip()
+    patron.full_clean(exclude=[f.name for f in Patron._meta.fields if f.name != "desk_note"])
+    patron.save(update_fields=["desk_note"])
+    return patron
+
+
+@transaction.atomic
 def patron_card_renew(*, patron: Patron, today: datetime.date | None = None) -> Patron:
     """Renew a patron's card: a new expiry a card period from today; an expired card is active."""
     today = today or timezone.localdate()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("<int:pk>/", views.patron, name="patron"),
     path("<int:pk>/contact/", views.contact, name="contact"),
+    path("<int:pk>/note/", views.desk_note, name="desk_note"),
     path("<int:pk>/renew/", views.renew, name="renew"),
     path("<int:pk>/block/", views.block, name="block"),
     path("<int:pk>/unblock/", views.unblock, name="unblock"),

@@ -32,6 +32,7 @@ registration_view = staff_page(Purpose.REGISTRATION, methods=["GET"])
 
 REGISTERED = "Patron registered. Card number {card}, valid until {day}."
 CONTACT_SAVED = "Contact details saved."
+NOTE_SAVED = "Desk note saved."
 RENEWED = "Card renewed until {day}."
 BLOCKED = "Card blocked."
 UNBLOCKED = "Block ended."
@@ -206,6 +207,22 @@ def contact(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             messages.success(request, CONTACT_SAVED)
             return _to_patron(found)
     return render(request, "patrons/contact.html", {"form": form, "p": found})
+
+
+@registration_page
+def desk_note(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Write the note staff see at the desk, or clear it."""
+    found = _patron(request, pk)
+    form = forms.DeskNoteForm(request.POST or None, initial={"desk_note": found.desk_note})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patron_desk_note_set(patron=found, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, NOTE_SAVED)
+            return _to_patron(found)
+    return render(request, "patrons/desk_note.html", {"form": form, "p": found})
 
 
 @registration_action

@@ -102,6 +102,7 @@ INVENTORY: tuple[Holding, ...] = (
             "email",
             "date_of_birth",
         ),
+        free_text=("desk_note",),
         retention=KEPT_WITH_ACCOUNT,
         anonymisation="Deleting the patron disables and scrubs their portal login.",
         logged=True,

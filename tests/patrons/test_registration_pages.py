@@ -340,3 +340,27 @@ def test_a_patron_without_an_address_gets_no_login(clerk, django_capture_on_comm
     assert mail.outbox == []
     patron.refresh_from_db()
     assert patron.user is None
+
+
+def test_the_desk_note_is_written_on_the_patron_record_and_shown_at_the_desk(clerk, alice, desk):
+    note = "Card reported lost on the 14 bus; ask for photo ID."
+    assert clerk.post(patron_url(alice, "note/"), {"desk_note": note}).status_code == 302
+    alice.refresh_from_db()
+    assert alice.desk_note == note
+    assert note in page_text(clerk.get(f"/staff/circulation/desk/patrons/{alice.pk}/"))
+    # Free text about a patron: masked in the append-only trail (privacy.inventory).
+    change = AuditEntry.objects.filter(action=AuditEntry.Action.UPDATE, object_pk=str(alice.pk))
+    assert change.exists() and all("lost on the 14 bus" not in str(e.changes) for e in change)
+    assert clerk.post(patron_url(alice, "note/"), {"desk_note": "x" * 501}).status_code == 200
+    alice.refresh_from_db()
+    assert alice.desk_note == note
+
+
+def test_roles_without_registration_cannot_write_the_desk_note(client, staff, alice):
+    client.force_login(staff(Role.SECURITY_GUARD))
+    guard = client
+    missing = guard.get("/staff/patrons/999999/note/")
+    response = guard.post(patron_url(alice, "note/"), {"desk_note": "Banned"})
+    assert (response.status_code, page_text(response)) == (404, page_text(missing))
+    alice.refresh_from_db()
+    assert alice.desk_note == ""

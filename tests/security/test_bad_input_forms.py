@@ -486,6 +486,12 @@ FORMS = [
         },
     ),
     Form(
+        "registration desk note",
+        "circ",
+        lambda w: f"/staff/patrons/{w.alice.pk}/note/",
+        lambda w: {"desk_note": "Card reported lost on the bus."},
+    ),
+    Form(
         "registration contact details",
         "circ",
         lambda w: f"/staff/patrons/{w.alice.pk}/contact/",
