@@ -151,7 +151,10 @@ def seed_scale(
         )  # fmt: skip
         written["loans"] = _copy(Loan, LOAN_COLUMNS, loan_rows, progress)
         written["fines"] = _copy(
-            Fine, ["patron_id", "loan_id", "reason", "amount", "created_at"], fines, progress
+            Fine,
+            ["patron_id", "loan_id", "reason", "amount", "created_at", "waive_reason"],
+            ((*fine, "") for fine in fines),  # unpaid: no waive reason
+            progress,
         )
         written["reading history entries"] = _copy(
             ReadingHistoryEntry,
@@ -261,7 +264,7 @@ HISTORY_SINCE_DAYS = 3 * 365
 PATRON_COLUMNS = [
     "id", "card_number", "first_name", "last_name", "address_line", "city", "postal_code", "phone",
     "email", "date_of_birth", "home_branch_id", "status", "registered_on", "card_expires_on",
-    "reading_history_changed_at", "keeps_reading_history",
+    "reading_history_changed_at", "keeps_reading_history", "desk_note",
 ]  # fmt: skip
 
 
@@ -298,6 +301,7 @@ def _patron_rows(
             # Opted in before the oldest returned loan, so no history predates it (CONF-9).
             now - datetime.timedelta(days=HISTORY_SINCE_DAYS) if opted_in else None,
             opted_in,
+            "",
         )
 
 

@@ -213,7 +213,9 @@ def contact(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def desk_note(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Write the note staff see at the desk, or clear it."""
     found = _patron(request, pk)
-    form = forms.DeskNoteForm(request.POST or None, initial={"desk_note": found.desk_note})
+    # Bound on every POST: an empty note is a note removed, not a form not sent.
+    data = request.POST if request.method == "POST" else None
+    form = forms.DeskNoteForm(data, initial={"desk_note": found.desk_note})
     if request.method == "POST" and form.is_valid():
         try:
             services.patron_desk_note_set(patron=found, **form.cleaned_data)
