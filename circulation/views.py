@@ -42,6 +42,7 @@ from circulation.services import CirculationError
 from library import dates
 from library.models import Branch
 from library.roles import Requirement
+from library.staff import DESK_BRANCH_SESSION as SESSION_BRANCH
 from library.staff import staff_page
 from patrons.models import Patron
 from privacy import gate
@@ -51,7 +52,6 @@ from privacy.policy import Purpose
 CARD_NOT_FOUND = NOT_FOUND_MESSAGE
 NO_DESK_BRANCH = "Set this desk's branch first."
 HOLD_LABEL = "Barcode of the item to hold"
-SESSION_BRANCH = "desk_branch"
 # The answer of the last desk POST, shown once by the page it redirects to.
 SESSION_ANSWER = "desk_answer"
 # The patron whose account is open at this desk, and since when: a check-out

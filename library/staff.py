@@ -134,8 +134,8 @@ def staff_menu(user: Any) -> list[MenuItem]:
     return shown
 
 
-# The session key under which a desk keeps the branch it works at
-# (circulation.views.SESSION_BRANCH names the same key; a test holds them equal).
+# The session key under which a desk keeps the branch it works at: the desk
+# (circulation.views) writes it, the staff header reads it.
 DESK_BRANCH_SESSION = "desk_branch"
 
 

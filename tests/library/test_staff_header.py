@@ -13,10 +13,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from circulation.views import SESSION_BRANCH
 from library.models import StaffProfile
 from library.roles import Role
-from library.staff import DESK_BRANCH_SESSION, staff_menu
+from library.staff import staff_menu
 from tests.conftest import StaffClient
 from tests.factories import BranchFactory
 
@@ -96,10 +95,6 @@ def test_the_header_shows_the_branch_the_desk_chose_for_this_session(clerk):
     client.post(reverse("circulation:desk_branch"), {"branch": east.pk})
     header = client.get("/staff/").content.decode().split("</header>", 1)[0]
     assert '<span class="staff-branch">East Branch</span>' in header
-
-
-def test_the_desk_and_the_header_read_the_same_session_key():
-    assert SESSION_BRANCH == DESK_BRANCH_SESSION
 
 
 def test_a_patrons_header_is_the_portals(alice):
