@@ -15,7 +15,7 @@ from audit.models import AuditEntry
 from audit.verify import verify_chain
 from benchmarks.common import Result, ms, percentile
 from benchmarks.http_load import Client, Session, gunicorn, run_load
-from circulation.models import Fine, Hold, Item, Loan
+from circulation.models import Fine, Hold, Item
 from library.models import Branch
 from library.roles import Role
 from patrons.models import Patron
@@ -71,10 +71,9 @@ def prepare(*, portal_users: int = 40) -> Fixtures:
         .filter(~Exists(unpaid))
         .values_list("pk", flat=True)[:CLIENTS]
     )
-    open_loan = Loan.objects.filter(item=OuterRef("pk"), returned_at__isnull=True)
-    held = Hold.objects.filter(item=OuterRef("pk"))
+    held = Hold.objects.filter(record=OuterRef("record"))
     free = list(
-        Item.objects.filter(~Exists(open_loan), ~Exists(held), withdrawn=False)
+        Item.objects.filter(~Exists(held), status=Item.Status.ON_SHELF)
         .order_by("pk")
         .values_list("barcode", flat=True)[: CLIENTS * 50]
     )

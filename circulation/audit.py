@@ -11,7 +11,13 @@ without their loan. Reading history is not logged; it belongs to the patron.
 
 from auditlog.registry import auditlog
 
-from circulation.models import Item, LoanRule
+from circulation.models import BibliographicRecord, Item, LoanRule
 
-auditlog.register(Item)
+# An item's status, where it is and since when change with every check-out
+# and check-in; logged with the desk's user and second they would be the loan
+# again, so only the cataloguing fields are (CONF-9).
+ITEM_CIRCULATION_FIELDS = ["status", "status_since", "current_branch", "transit_to"]
+
+auditlog.register(BibliographicRecord)
+auditlog.register(Item, exclude_fields=ITEM_CIRCULATION_FIELDS)
 auditlog.register(LoanRule)

@@ -56,6 +56,11 @@ class HoldForm(BarcodeForm):
     pickup_branch = forms.ModelChoiceField(
         label="Pick up at", queryset=Branch.objects.order_by("name"), empty_label=None
     )
+    copy_only = forms.BooleanField(
+        label="This copy only",
+        required=False,
+        help_text="Leave unticked to hold the title: the first copy free fills it.",
+    )
 
 
 class PaymentForm(forms.Form):

@@ -92,7 +92,7 @@ def _detail(request: HttpRequest, found: FoundItem, **context: Any) -> HttpRespo
 @found_page
 def found_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Show a found item; its owner only through the gate."""
-    found = get_object_or_404(FoundItem.objects.select_related("branch", "item"), pk=pk)
+    found = get_object_or_404(FoundItem.objects.select_related("branch", "item__record"), pk=pk)
     return _detail(request, found)
 
 

@@ -5,7 +5,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat, Upper
 from django.utils import timezone
 
 
@@ -17,18 +18,35 @@ class ItemType(models.TextChoices):
     DEVICE = "device", "Device (laptop, hotspot)"
 
 
-class LoanRule(models.Model):
-    """How long an item type goes out for, how often it renews and what lateness costs."""
+class PatronCategory(models.TextChoices):
+    ADULT = "adult", "Adult"
+    MINOR = "minor", "Minor"
 
-    item_type = models.CharField(max_length=20, choices=ItemType.choices, unique=True)
+
+class LoanRule(models.Model):
+    """How long an item type goes out for, how often it renews and what lateness costs.
+
+    A rule names an item type and, optionally, a patron category; the desk uses
+    the rule for the borrower's category where there is one, else the item
+    type's rule for every category (as Koha's circulation rules fall back to "all").
+    """
+
+    item_type = models.CharField(max_length=20, choices=ItemType.choices)
+    # Empty: every patron category without a rule of its own.
+    patron_category = models.CharField(
+        max_length=10, choices=PatronCategory.choices, blank=True, default=""
+    )
     loan_days = models.PositiveSmallIntegerField()
     renewal_limit = models.PositiveSmallIntegerField(default=2)
     fine_per_day = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0.25"))
     max_fine = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("10.00"))
 
     class Meta:
-        ordering = ["item_type"]
+        ordering = ["item_type", "patron_category"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["item_type", "patron_category"], name="loan_rule_one_per_type_category"
+            ),
             models.CheckConstraint(condition=Q(loan_days__gte=1), name="loan_rule_days_positive"),
             models.CheckConstraint(
                 condition=Q(fine_per_day__gte=0) & Q(max_fine__gte=0),
@@ -37,17 +55,74 @@ class LoanRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_item_type_display()}: {self.loan_days} days"
+        who = self.get_patron_category_display() if self.patron_category else "any patron"
+        return f"{self.get_item_type_display()} ({who}): {self.loan_days} days"
+
+
+class BibliographicRecord(models.Model):
+    """A title as the catalogue describes it once, whatever copies (items) the library holds.
+
+    No patron data: holds and loans point at it, it points at nobody.
+    """
+
+    title = models.CharField(max_length=300)
+    # As catalogued, "Surname, Forename; Surname, Forename" (MARC 100/700).
+    authors = models.CharField(max_length=300, blank=True)
+    # ISBN-13 digits only (circulation.catalogue.normalise_isbn); ISSN for serials.
+    isbn = models.CharField(max_length=13, blank=True)
+    issn = models.CharField(max_length=9, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    publication_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # What the catalogue search matches, kept by the database itself: one
+    # trigram index on PostgreSQL (migration 0011) serves title and author words.
+    search_text = models.GeneratedField(
+        expression=Upper(Concat("title", Value(" "), "authors")),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["title", "pk"]
+        verbose_name = "bibliographic record"
+        indexes = [
+            models.Index(fields=["title", "id"], name="record_title_idx"),
+            models.Index(fields=["isbn"], condition=~Q(isbn=""), name="record_isbn_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=~Q(title=""), name="record_title_set")]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Item(models.Model):
+    """One copy of a bibliographic record: what the desk scans and the patron carries home."""
+
+    class Status(models.TextChoices):
+        ON_SHELF = "on_shelf", "On shelf"
+        ON_LOAN = "on_loan", "On loan"
+        IN_TRANSIT = "in_transit", "In transit"
+        ON_HOLD_SHELF = "hold_shelf", "On hold shelf"
+        LOST = "lost", "Lost"
+        DAMAGED = "damaged", "Damaged"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    record = models.ForeignKey(BibliographicRecord, on_delete=models.PROTECT, related_name="items")
     barcode = models.CharField(max_length=20, unique=True)
-    title = models.CharField(max_length=300)
-    author = models.CharField(max_length=200, blank=True)
     call_number = models.CharField(max_length=60, blank=True)
+    shelving_location = models.CharField(max_length=60, blank=True)
     item_type = models.CharField(max_length=20, choices=ItemType.choices, default=ItemType.BOOK)
+    # Its home branch, which owns it; `current_branch` is where it is now (the
+    # collection floats: a copy returned elsewhere stays there until a hold moves it).
     branch = models.ForeignKey("library.Branch", on_delete=models.PROTECT, related_name="items")
-    withdrawn = models.BooleanField(default=False)
+    current_branch = models.ForeignKey("library.Branch", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ON_SHELF)
+    # Where an item in transit is going; empty otherwise.
+    transit_to = models.ForeignKey(
+        "library.Branch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The day, never the moment: a status's second beside the gate's log of the
+    # patron read at the desk that second would tie them to the copy (CONF-9).
+    status_since = models.DateField(default=timezone.localdate)
     # What a lost or damaged item is charged at, unless the desk enters an amount.
     replacement_cost = models.DecimalField(
         max_digits=8,
@@ -56,19 +131,37 @@ class Item(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    # Set when a borrower's loan of it ended as lost; it does not go out again.
-    lost_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["title"]
+        ordering = ["barcode"]
         indexes = [
-            models.Index(fields=["title"], name="item_title_idx"),
-            models.Index(fields=["author"], name="item_author_idx"),
+            models.Index(fields=["record", "status"], name="item_record_status_idx"),
+            # The pull list and the in-transit list read these, per branch.
+            models.Index(
+                fields=["current_branch", "record"],
+                condition=Q(status="on_shelf"),
+                name="item_on_shelf_idx",
+            ),
+            models.Index(
+                fields=["transit_to"], condition=Q(status="in_transit"), name="item_transit_idx"
+            ),
         ]
-        constraints = [models.CheckConstraint(condition=~Q(barcode=""), name="item_barcode_set")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(barcode=""), name="item_barcode_set"),
+            models.CheckConstraint(
+                condition=Q(status="in_transit", transit_to__isnull=False)
+                | ~Q(status="in_transit") & Q(transit_to__isnull=True),
+                name="item_transit_has_destination",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.barcode})"
+        return self.barcode
+
+    @property
+    def is_lendable(self) -> bool:
+        """Whether the copy may go out or fill a hold at all (its status allows it)."""
+        return self.status not in (self.Status.LOST, self.Status.DAMAGED, self.Status.WITHDRAWN)
 
 
 class Loan(models.Model):
@@ -131,13 +224,26 @@ class Loan(models.Model):
 
 
 class Hold(models.Model):
+    """A patron's place in the queue for a title (any copy) or, where they insist, one copy.
+
+    WAITING: no copy yet; an on-shelf copy puts it on that branch's pull list.
+    IN_TRANSIT: a copy was scanned for it at another branch and is on its way.
+    READY: the copy is on the hold shelf at the pickup branch until `ready_until`.
+    """
+
     class Status(models.TextChoices):
         WAITING = "waiting", "Waiting"
+        IN_TRANSIT = "in_transit", "In transit"
         READY = "ready", "Ready for pickup"
 
     # Only live holds are stored: a collected, cancelled or expired hold is
-    # deleted, since it would otherwise tie the patron to the item (CONF-9).
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="holds")
+    # deleted, since it would otherwise tie the patron to the title (CONF-9).
+    record = models.ForeignKey(BibliographicRecord, on_delete=models.CASCADE, related_name="holds")
+    # The copy: chosen by the patron (item_level), or the one trapped for them.
+    item = models.ForeignKey(
+        Item, on_delete=models.CASCADE, null=True, blank=True, related_name="holds"
+    )
+    item_level = models.BooleanField(default=False)
     patron = models.ForeignKey("patrons.Patron", on_delete=models.CASCADE, related_name="holds")
     pickup_branch = models.ForeignKey("library.Branch", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
@@ -146,13 +252,31 @@ class Hold(models.Model):
 
     class Meta:
         ordering = ["placed_at"]
-        indexes = [models.Index(fields=["item", "placed_at"], name="hold_queue_idx")]
+        indexes = [
+            models.Index(fields=["record", "placed_at"], name="hold_queue_idx"),
+            models.Index(
+                fields=["pickup_branch", "ready_until"],
+                condition=Q(status="ready"),
+                name="hold_shelf_idx",
+            ),
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["patron", "item"], name="hold_one_per_patron_item"),
+            models.UniqueConstraint(fields=["patron", "record"], name="hold_one_per_patron_title"),
+            # One copy fills one hold: the backstop behind the item row lock.
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(status__in=["in_transit", "ready"]),
+                name="hold_one_per_trapped_item",
+            ),
             models.CheckConstraint(
-                condition=Q(status="waiting", ready_until__isnull=True)
-                | Q(status="ready", ready_until__isnull=False),
+                condition=Q(status="ready", ready_until__isnull=False)
+                | ~Q(status="ready") & Q(ready_until__isnull=True),
                 name="hold_ready_has_pickup_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="waiting", item_level=False, item__isnull=True)
+                | ~Q(status="waiting", item_level=False) & Q(item__isnull=False),
+                name="hold_item_when_trapped_or_chosen",
             ),
         ]
 
@@ -289,11 +413,6 @@ class ReadingHistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Reading history entry #{self.pk}"
-
-
-class PatronCategory(models.TextChoices):
-    ADULT = "adult", "Adult"
-    MINOR = "minor", "Minor"
 
 
 class CirculationDay(models.Model):

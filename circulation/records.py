@@ -17,15 +17,17 @@ from privacy.records import RecordSource, Window, day_range, register
 def _circulation(patron: Patron, window: Window) -> list[dict[str, Any]]:
     start, end = day_range(window)
     loans = Loan.objects.filter(patron=patron, checked_out_at__range=(start, end)).select_related(
-        "item"
+        "item__record"
     )
-    holds = Hold.objects.filter(patron=patron, placed_at__range=(start, end)).select_related("item")
+    holds = Hold.objects.filter(patron=patron, placed_at__range=(start, end)).select_related(
+        "record"
+    )
     fines = Fine.objects.filter(patron=patron, created_at__range=(start, end))
     return [
         *(
             {
                 "kind": "loan",
-                "title": loan.item.title,
+                "title": loan.item.record.title,
                 "barcode": loan.item.barcode,
                 "checked_out_at": loan.checked_out_at.isoformat(),
                 "due_at": loan.due_at.isoformat(),
@@ -34,7 +36,7 @@ def _circulation(patron: Patron, window: Window) -> list[dict[str, Any]]:
             for loan in loans
         ),
         *(
-            {"kind": "hold", "title": hold.item.title, "placed_at": hold.placed_at.isoformat()}
+            {"kind": "hold", "title": hold.record.title, "placed_at": hold.placed_at.isoformat()}
             for hold in holds
         ),
         *(
@@ -55,11 +57,11 @@ def _circulation_today(patron: Patron) -> dict[str, Any]:
     return {
         "loans": list(
             Loan.objects.filter(patron=patron, returned_at__isnull=True)
-            .select_related("item")
+            .select_related("item__record")
             .order_by("due_at")
         ),
         "holds": list(
-            Hold.objects.filter(patron=patron).select_related("item").order_by("placed_at")
+            Hold.objects.filter(patron=patron).select_related("record").order_by("placed_at")
         ),
         "fines": list(
             Fine.objects.filter(

@@ -68,7 +68,7 @@ register(
         expired=_expired_holds,
         reason="not collected by the last pickup day",
         clause="CONF-9",
-        after=lambda now: services.holds_promote_waiting(now=now),
+        remove=lambda holds: services.holds_expire(holds),
     )
 )
 register(

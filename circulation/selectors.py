@@ -72,17 +72,17 @@ def desk_summary(*, patron: Patron, branch: Branch | None = None) -> DeskSummary
     today = timezone.localdate()
     loans = list(
         Loan.objects.filter(patron=patron, returned_at__isnull=True)
-        .select_related("item")
+        .select_related("item__record")
         .order_by("due_at", "pk")
     )
     holds = list(
         Hold.objects.filter(patron=patron)
-        .select_related("item", "pickup_branch")
+        .select_related("record", "item", "pickup_branch")
         .order_by(F("ready_until").asc(nulls_last=True), "placed_at")
     )
     fines: list[Fine] = list(
         Fine.objects.filter(patron=patron, paid_at__isnull=True, waived_at__isnull=True)
-        .select_related("loan__item")
+        .select_related("loan__item__record")
         .annotate(paid=services.paid_toward())
         .order_by("created_at", "pk")
     )
@@ -127,7 +127,7 @@ def checkout_receipt_loans(*, patron: Patron, since: datetime.datetime) -> list[
     """Return the patron's open loans checked out since `since`: a check-out receipt's lines."""
     return list(
         Loan.objects.filter(patron=patron, returned_at__isnull=True, checked_out_at__gte=since)
-        .select_related("item", "branch")
+        .select_related("item__record", "branch")
         .order_by("checked_out_at", "pk")
     )
 
@@ -169,7 +169,11 @@ def payment_receipt(
 
 def hold_for_slip(*, user: Any, hold_id: int) -> tuple[Hold, Patron] | None:
     """Return a hold and its patron, read through the gate for holds (logged); None if no hold."""
-    hold = Hold.objects.select_related("item", "pickup_branch").filter(pk=hold_id).first()
+    hold = (
+        Hold.objects.select_related("record", "item", "pickup_branch")
+        .filter(pk=hold_id, status__in=[Hold.Status.IN_TRANSIT, Hold.Status.READY])
+        .first()
+    )
     if hold is None:
         return None
     patron = access.find_patron(
@@ -190,7 +194,7 @@ def checkin_answer(ids: dict[str, Any] | None) -> services.CheckinResult | None:
     """Return a check-in's result again from the ids the desk kept for the page after it."""
     if not ids or not ids.get("item"):
         return None
-    item = Item.objects.filter(pk=ids["item"]).first()
+    item = Item.objects.select_related("record", "transit_to").filter(pk=ids["item"]).first()
     if item is None:
         return None
     fine = Fine.objects.filter(pk=ids["fine"]).first() if ids.get("fine") else None
@@ -199,4 +203,7 @@ def checkin_answer(ids: dict[str, Any] | None) -> services.CheckinResult | None:
         if ids.get("hold")
         else None
     )
-    return services.CheckinResult(item=item, fine=fine, hold=hold)
+    routing = ids.get("routing")
+    if routing not in services.Routing.values:
+        routing = services.Routing.SHELVE
+    return services.CheckinResult(item=item, fine=fine, hold=hold, routing=routing)

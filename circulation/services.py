@@ -13,17 +13,30 @@ on it is unpaid; settling the last such fine removes the link then.
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, NotSupportedError, connection, transaction
-from django.db.models import DateTimeField, DecimalField, Exists, F, Func, OuterRef, QuerySet, Sum
+from django.db import IntegrityError, NotSupportedError, connection, models, transaction
+from django.db.models import (
+    DateTimeField,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from circulation import signals
 from circulation.models import (
+    BibliographicRecord,
     CirculationDay,
     Fine,
     FinePayment,
@@ -50,12 +63,17 @@ RENEWAL_LIMIT = "This loan has been renewed as many times as its item type allow
 ITEM_HELD_FOR_ANOTHER = "Another patron has a hold on that item."
 NO_LOAN_RULE = "There is no loan rule for this type of item."
 LOAN_NOT_FOUND = "That loan is not on this card."
-HOLD_ALREADY_PLACED = "This card already has a hold on that item."
-HOLD_ON_OWN_LOAN = "That item is checked out to this card already."
+HOLD_ALREADY_PLACED = "This card already has a hold on that title."
+HOLD_ON_OWN_LOAN = "A copy of that title is checked out to this card already."
 HOLD_NOT_FOUND = "That hold is not on this card."
 FINE_NOT_FOUND = "That fine is not on this card."
 FINE_ALREADY_SETTLED = "That fine has already been paid or waived."
-ITEM_LOST = "That item is marked lost; check it in and clear it before it goes out again."
+ITEM_LOST = "That item is marked lost; check it in to put it back in circulation."
+ITEM_DAMAGED = "That item is marked damaged and cannot go out or fill a hold."
+ITEM_IN_TRANSIT = "That item is in transit; check it in first."
+ITEM_ON_HOLD_SHELF = "That item is on the hold shelf for another patron."
+NO_LENDABLE_COPY = "No copy of that title can be lent, so it cannot be held."
+COPY_NOT_OF_TITLE = "That copy is not one of this title's."
 PAYMENT_NOT_POSITIVE = "Enter an amount of at least $0.01."
 PAYMENT_OVER_BALANCE = "${amount} is more than the ${balance} still owed on this fine."
 WAIVE_REASON_NEEDED = "Choose why the fine is waived."
@@ -72,11 +90,22 @@ class CirculationError(ValidationError):
         self.field = field
 
 
+class Routing(models.TextChoices):
+    """What the desk does with an item it has just scanned at check-in."""
+
+    SHELVE = "shelve", "Put it back on the shelf."
+    HOLD_SHELF = "hold_shelf", "Put it on the hold shelf."
+    TRANSIT = "transit", "Send it to the pickup branch."
+    SEND_ON = "send_on", "It is in transit to another branch: send it on."
+    ALREADY_ROUTED = "already_routed", "It was already scanned for a hold."
+
+
 @dataclass(frozen=True)
 class CheckinResult:
     item: Item
     fine: Fine | None  # charged now for lateness
-    hold: Hold | None  # the hold this return made ready for pickup
+    hold: Hold | None  # the hold this scan trapped the item for (in transit or ready)
+    routing: str = Routing.SHELVE  # a Routing value
 
 
 def day_start(moment: datetime.datetime) -> datetime.datetime:
@@ -148,11 +177,24 @@ def _locked_item(barcode: str) -> Item:
     return item
 
 
-def _rule(item: Item) -> LoanRule:
-    rule = LoanRule.objects.filter(item_type=item.item_type).first()
+def loan_rule_for(*, item_type: str, category: str) -> LoanRule:
+    """Return the loan rule for this item type and patron category (PatronCategory value).
+
+    The category's own rule wins; else the item type's rule for every category.
+    Raises CirculationError(NO_LOAN_RULE) when neither exists.
+    """
+    rule = (
+        LoanRule.objects.filter(item_type=item_type, patron_category__in=[category, ""])
+        .order_by("-patron_category")
+        .first()
+    )
     if rule is None:
         raise CirculationError(NO_LOAN_RULE)
     return rule
+
+
+def _rule(item: Item, patron: Patron, day: datetime.date) -> LoanRule:
+    return loan_rule_for(item_type=item.item_type, category=patron_category(patron, day))
 
 
 def _count(*, day: datetime.date, branch: Branch, item: Item, patron: Patron, field: str) -> None:
@@ -166,29 +208,99 @@ def _count(*, day: datetime.date, branch: Branch, item: Item, patron: Patron, fi
     CirculationDay.objects.filter(pk=row.pk).update(**{field: F(field) + 1})
 
 
-def _front_of_queue(item: Item) -> Hold | None:
-    """Return the hold the item goes to next: a ready one, else the oldest waiting one."""
-    return (
-        Hold.objects.filter(item=item)
-        .order_by(F("ready_until").asc(nulls_last=True), "placed_at", "pk")
-        .first()
+def _fillable_by(item: Item) -> QuerySet[Hold]:
+    """Return the waiting holds this copy could fill: on its title, or on this very copy."""
+    return Hold.objects.filter(record_id=item.record_id, status=Hold.Status.WAITING).filter(
+        Q(item_level=False) | Q(item=item)
     )
 
 
-def _promote_next_hold(item: Item, today: datetime.date) -> Hold | None:
-    """Put the oldest waiting hold on the hold shelf when the item is free and none is ready."""
-    if Hold.objects.filter(item=item, status=Hold.Status.READY).exists():
-        return None
-    if Loan.objects.filter(item=item, returned_at__isnull=True).exists():
-        return None
-    hold = Hold.objects.filter(item=item).order_by("placed_at", "pk").first()
-    if hold is None:
-        return None
+def _needed_for_others(item: Item, patron: Patron) -> bool:
+    """Whether lending this copy to `patron` would leave another patron's waiting hold unfillable.
+
+    Other patrons' waiting holds this copy could fill are counted against the
+    title's other copies on a shelf: a copy is needed while the holds outnumber them.
+    """
+    waiting = _fillable_by(item).exclude(patron=patron).count()
+    if not waiting:
+        return False
+    spare = (
+        Item.objects.filter(record_id=item.record_id, status=Item.Status.ON_SHELF)
+        .exclude(pk=item.pk)
+        .count()
+    )
+    return waiting > spare
+
+
+def _lock_title(item: Item) -> None:
+    """Lock the item's bibliographic record: every decision about a title's queue takes this lock.
+
+    Two desks scanning two copies of one title at once would otherwise both
+    trap the same waiting hold. Lock order everywhere: record, then item, then hold.
+    """
+    BibliographicRecord.objects.select_for_update().filter(pk=item.record_id).first()
+
+
+def _hold_shelve(hold: Hold, item: Item, today: datetime.date) -> None:
+    """Put a trapped copy on the hold shelf at the pickup branch and tell the patron (on commit)."""
+    hold.item = item
     hold.status = Hold.Status.READY
     hold.ready_until = today + datetime.timedelta(days=settings.CIRCULATION_HOLD_PICKUP_DAYS)
-    hold.full_clean()
-    hold.save(update_fields=["status", "ready_until"])
-    return hold
+    hold.full_clean(validate_constraints=False)
+    hold.save(update_fields=["item", "status", "ready_until"])
+    _item_move(item, Item.Status.ON_HOLD_SHELF, today, at=hold.pickup_branch)
+    announce = {
+        "hold_id": hold.pk,
+        "patron_id": hold.patron_id,
+        "title": hold.record.title,
+        "pickup_branch": hold.pickup_branch.name,
+        "ready_until": hold.ready_until,
+    }
+    transaction.on_commit(partial(signals.hold_ready.send, sender=Hold, **announce))
+
+
+def _item_move(
+    item: Item,
+    status: str,
+    today: datetime.date,
+    *,
+    at: Branch | None = None,
+    to: Branch | None = None,
+) -> None:
+    """Give a locked item a new status; `at` is where it now is, `to` where it is going."""
+    item.status = status
+    item.status_since = today
+    if at is not None:
+        item.current_branch = at
+    item.transit_to = to
+    item.save(update_fields=["status", "status_since", "current_branch", "transit_to"])
+
+
+def _route(item: Item, branch: Branch, today: datetime.date) -> tuple[Hold | None, str]:
+    """Send a free, locked copy scanned at `branch` to the next hold it can fill, or to the shelf.
+
+    The oldest waiting hold on its title (or on this copy) takes it: onto the
+    hold shelf here if it is to be picked up here, else in transit to the
+    pickup branch. The caller holds the record lock (_lock_title).
+    """
+    hold = (
+        _fillable_by(item)
+        .select_for_update()
+        .select_related("record", "pickup_branch")
+        .order_by("placed_at", "pk")
+        .first()
+    )
+    if hold is None:
+        _item_move(item, Item.Status.ON_SHELF, today, at=branch)
+        return None, Routing.SHELVE
+    if hold.pickup_branch_id == branch.pk:
+        _hold_shelve(hold, item, today)
+        return hold, Routing.HOLD_SHELF
+    hold.item = item
+    hold.status = Hold.Status.IN_TRANSIT
+    hold.save(update_fields=["item", "status"])
+    _item_move(item, Item.Status.IN_TRANSIT, today, at=branch, to=hold.pickup_branch)
+    return hold, Routing.TRANSIT
 
 
 def _cut_item_links(*, patron: Patron, item: Item) -> None:
@@ -289,24 +401,38 @@ def loans_forget_returned(*, batch_size: int = 10_000, actor: Any = None) -> int
 def loan_checkout(
     *, patron: Patron, barcode: str, branch: Branch, now: datetime.datetime | None = None
 ) -> Loan:
-    """Lend an item to a patron until the end of the day its loan rule gives; collect their hold."""
+    """Lend a copy to a patron until the end of the day its loan rule gives; collect their hold.
+
+    Refused (CirculationError, nothing written) for a blocked or expired card,
+    fines over the limit, an unknown, withdrawn, lost, damaged or in-transit
+    copy, one already out, one on the hold shelf for someone else, and an
+    on-shelf copy that other patrons' waiting holds need (CONF-3 for the reads).
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
     patron.refresh_from_db(fields=["status", "card_expires_on"])
     _check_card(patron, today)
     if fines_owed(patron) >= fine_limit():
         raise CirculationError(FINES_OVER_LIMIT)
-    item = _locked_item(barcode)
-    if item.withdrawn:
-        raise CirculationError(ITEM_WITHDRAWN)
-    if item.lost_at is not None:
-        raise CirculationError(ITEM_LOST)
+    item = _scanned_item(barcode)
+    refusal = {
+        Item.Status.WITHDRAWN: ITEM_WITHDRAWN,
+        Item.Status.LOST: ITEM_LOST,
+        Item.Status.DAMAGED: ITEM_DAMAGED,
+        Item.Status.IN_TRANSIT: ITEM_IN_TRANSIT,
+        Item.Status.ON_LOAN: ITEM_ALREADY_OUT,
+    }.get(Item.Status(item.status))
+    if refusal:
+        raise CirculationError(refusal)
     if Loan.objects.filter(item=item, returned_at__isnull=True).exists():
         raise CirculationError(ITEM_ALREADY_OUT)
-    front = _front_of_queue(item)
-    if front is not None and front.patron_id != patron.pk:
+    own = Hold.objects.select_for_update().filter(record_id=item.record_id, patron=patron).first()
+    if item.status == Item.Status.ON_HOLD_SHELF:
+        if own is None or own.item_id != item.pk:
+            raise CirculationError(ITEM_ON_HOLD_SHELF)
+    elif _needed_for_others(item, patron):
         raise CirculationError(ITEM_HELD_FOR_ANOTHER)
-    rule = _rule(item)
+    rule = _rule(item, patron, today)
     loan = Loan(
         item=item,
         patron=patron,
@@ -320,9 +446,11 @@ def loan_checkout(
             loan.save()
     except IntegrityError:  # the row lock makes this unreachable; the constraint is the backstop
         raise CirculationError(ITEM_ALREADY_OUT) from None
-    if front is not None:
-        # A collected hold is deleted: kept, it would tie the patron to the item.
-        front.delete()
+    if own is not None and own.item_id in (None, item.pk):
+        # A collected hold is deleted: kept, it would tie the patron to the title.
+        # A hold trapped on another copy stays: that copy is waiting for them.
+        own.delete()
+    _item_move(item, Item.Status.ON_LOAN, today, at=branch)
     _count(day=today, branch=branch, item=item, patron=patron, field="checkouts")
     return loan
 
@@ -332,7 +460,7 @@ def fine_assess(*, loan: Loan, patron: Patron, returned_at: datetime.datetime) -
     days_late = (timezone.localdate(returned_at) - timezone.localdate(loan.due_at)).days
     if days_late <= 0:
         return None
-    rule = _rule(loan.item)
+    rule = _rule(loan.item, patron, timezone.localdate(loan.checked_out_at))
     amount = min(rule.fine_per_day * days_late, rule.max_fine)
     if amount <= 0:
         return None
@@ -352,13 +480,67 @@ def fine_assess(*, loan: Loan, patron: Patron, returned_at: datetime.datetime) -
 def loan_checkin(
     *, barcode: str, branch: Branch, now: datetime.datetime | None = None
 ) -> CheckinResult:
-    """Take an item back: fine lateness, remember it for an opted-in patron, forget the patron."""
+    """Take a copy back, or receive one, at `branch`, and say where it goes next.
+
+    A copy on loan: fine lateness, remember it for an opted-in patron, forget
+    the patron (CONF-9), then route it. A copy in transit to this branch
+    arrives; a lost copy that turns up comes back into circulation; a copy on
+    a shelf is scanned from the pull list. Each is then routed (see _route)
+    to the next hold it can fill or to the shelf. A copy in transit elsewhere
+    or already trapped for a hold is left as it is (Routing SEND_ON,
+    ALREADY_ROUTED). Raises CirculationError for an unknown barcode, a
+    withdrawn or damaged copy, and a copy on a shelf that no hold wants.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    item = _locked_item(barcode)
+    item = _scanned_item(barcode)
+    if item.status in (Item.Status.WITHDRAWN, Item.Status.DAMAGED):
+        raise CirculationError(
+            ITEM_WITHDRAWN if item.status == Item.Status.WITHDRAWN else ITEM_DAMAGED
+        )
+    if item.status == Item.Status.ON_HOLD_SHELF:
+        hold = _trapped_hold(item)
+        return CheckinResult(item=item, fine=None, hold=hold, routing=Routing.ALREADY_ROUTED)
+    if item.status == Item.Status.IN_TRANSIT:
+        hold = _trapped_hold(item)
+        if item.transit_to_id != branch.pk:
+            return CheckinResult(item=item, fine=None, hold=hold, routing=Routing.SEND_ON)
+        if hold is not None:
+            _hold_shelve(hold, item, today)
+            return CheckinResult(item=item, fine=None, hold=hold, routing=Routing.HOLD_SHELF)
+        hold, routing = _route(item, branch, today)
+        return CheckinResult(item=item, fine=None, hold=hold, routing=routing)
+    fine = None
     loan = Loan.objects.select_for_update().filter(item=item, returned_at__isnull=True).first()
-    if loan is None:
+    if loan is not None:
+        fine = _close_loan(loan=loan, item=item, branch=branch, now=now)
+    elif item.status == Item.Status.ON_SHELF and not _fillable_by(item).exists():
         raise CirculationError(ITEM_NOT_OUT)
+    hold, routing = _route(item, branch, today)
+    return CheckinResult(item=item, fine=fine, hold=hold, routing=routing)
+
+
+def _scanned_item(barcode: str) -> Item:
+    """Return the locked copy with this barcode, its title locked first (record, then item)."""
+    found = Item.objects.filter(barcode=barcode.strip()).values("pk", "record_id").first()
+    if found is None:
+        raise CirculationError(UNKNOWN_BARCODE)
+    BibliographicRecord.objects.select_for_update().filter(pk=found["record_id"]).first()
+    return Item.objects.select_for_update().select_related("record").get(pk=found["pk"])
+
+
+def _trapped_hold(item: Item) -> Hold | None:
+    return (
+        Hold.objects.select_for_update()
+        .filter(item=item, status__in=[Hold.Status.IN_TRANSIT, Hold.Status.READY])
+        .select_related("record", "pickup_branch")
+        .first()
+    )
+
+
+def _close_loan(*, loan: Loan, item: Item, branch: Branch, now: datetime.datetime) -> Fine | None:
+    """End an open loan at check-in: fine, reading history, count, and forget (CONF-9)."""
+    today = timezone.localdate(now)
     # Locked so an opt-out cannot slip between reading the choice and acting on it.
     assert loan.patron_id is not None  # an open loan has a patron (loan_open_has_patron)
     patron = Patron.objects.select_for_update().get(pk=loan.patron_id)
@@ -369,8 +551,8 @@ def loan_checkin(
         entry = ReadingHistoryEntry(
             patron=patron,
             item=item,
-            title=item.title,
-            author=item.author,
+            title=item.record.title,
+            author=item.record.authors,
             checked_out_on=timezone.localdate(loan.checked_out_at),
             returned_on=today,
         )
@@ -389,15 +571,26 @@ def loan_checkin(
         loan.returned_at = day_start(now)
         loan.due_at = max(day_start(loan.due_at), loan.checked_out_at + datetime.timedelta(days=1))
         loan.save(update_fields=["checked_out_at", "due_at", "returned_at"])
-    hold = _promote_next_hold(item, today)
-    return CheckinResult(item=item, fine=fine, hold=hold)
+    return fine
 
 
 @transaction.atomic
 def loan_renew(*, patron: Patron, loan_id: int, now: datetime.datetime | None = None) -> Loan:
-    """Extend a patron's loan by its rule's loan period, unless renewed out or held by another."""
+    """Extend a patron's loan by its rule's loan period, unless renewed out or needed for a hold.
+
+    A copy is needed when other patrons' waiting holds on its title outnumber
+    the title's copies on a shelf (ITEM_HELD_FOR_ANOTHER).
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
+    found = (
+        Loan.objects.filter(pk=loan_id, patron=patron, returned_at__isnull=True)
+        .values("item__barcode")
+        .first()
+    )
+    if found is None:
+        raise CirculationError(LOAN_NOT_FOUND)
+    item = _scanned_item(found["item__barcode"])
     loan = (
         Loan.objects.select_for_update()
         .filter(pk=loan_id, patron=patron, returned_at__isnull=True)
@@ -405,13 +598,12 @@ def loan_renew(*, patron: Patron, loan_id: int, now: datetime.datetime | None = 
     )
     if loan is None:
         raise CirculationError(LOAN_NOT_FOUND)
-    item = Item.objects.select_for_update().get(pk=loan.item_id)
     patron.refresh_from_db(fields=["status", "card_expires_on"])
     _check_card(patron, today)
-    rule = _rule(item)
+    rule = _rule(item, patron, today)
     if loan.renewals >= rule.renewal_limit:
         raise CirculationError(RENEWAL_LIMIT)
-    if Hold.objects.filter(item=item).exclude(patron=patron).exists():
+    if _needed_for_others(item, patron):
         raise CirculationError(ITEM_HELD_FOR_ANOTHER)
     loan.due_at = max(loan.due_at, due_at_for(now, rule.loan_days))
     loan.renewals += 1
@@ -425,41 +617,92 @@ def loan_renew(*, patron: Patron, loan_id: int, now: datetime.datetime | None = 
 def hold_place(
     *,
     patron: Patron,
-    barcode: str,
     pickup_branch: Branch,
+    record: BibliographicRecord | None = None,
+    barcode: str = "",
+    copy_only: bool = False,
     now: datetime.datetime | None = None,
 ) -> Hold:
-    """Queue a patron for an item; ready at once when it is on the shelf and nobody is ahead."""
+    """Queue a patron for a title (any copy), or for one copy where they insist (`copy_only`).
+
+    The title is `record`, or the title of the copy with `barcode`; `copy_only`
+    needs the barcode. The hold waits: a copy on a shelf puts it on that
+    branch's pull list and is trapped for it when scanned (loan_checkin), never
+    at once. Raises CirculationError for a blocked card, an unknown barcode, a
+    title with no copy that can be lent, a second hold on the title, and a
+    title of which a copy is on loan to this patron.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
     patron.refresh_from_db(fields=["status", "card_expires_on"])
     _check_card(patron, today)
-    item = _locked_item(barcode)
-    if item.withdrawn:
-        raise CirculationError(ITEM_WITHDRAWN)
-    if Hold.objects.filter(item=item, patron=patron).exists():
+    copy = None
+    if barcode.strip():
+        copy = Item.objects.filter(barcode=barcode.strip()).first()
+        if copy is None:
+            raise CirculationError(UNKNOWN_BARCODE)
+        if record is not None and copy.record_id != record.pk:
+            raise CirculationError(COPY_NOT_OF_TITLE)
+        record_id = copy.record_id
+    elif record is not None:
+        record_id = record.pk
+    else:
+        raise CirculationError(UNKNOWN_BARCODE)
+    title = BibliographicRecord.objects.select_for_update().get(pk=record_id)
+    lendable = Item.objects.filter(record=title).exclude(
+        status__in=[Item.Status.WITHDRAWN, Item.Status.LOST, Item.Status.DAMAGED]
+    )
+    if copy is not None and copy_only and not lendable.filter(pk=copy.pk).exists():
+        raise CirculationError(
+            ITEM_WITHDRAWN if copy.status == Item.Status.WITHDRAWN else NO_LENDABLE_COPY
+        )
+    if not lendable.exists():
+        raise CirculationError(NO_LENDABLE_COPY)
+    if Hold.objects.filter(record=title, patron=patron).exists():
         raise CirculationError(HOLD_ALREADY_PLACED)
-    open_loan = Loan.objects.filter(item=item, returned_at__isnull=True).first()
-    if open_loan is not None and open_loan.patron_id == patron.pk:
+    if Loan.objects.filter(item__record=title, patron=patron, returned_at__isnull=True).exists():
         raise CirculationError(HOLD_ON_OWN_LOAN)
-    hold = Hold(item=item, patron=patron, pickup_branch=pickup_branch, placed_at=now)
-    hold.full_clean()
-    hold.save()
-    _promote_next_hold(item, today)
-    hold.refresh_from_db(fields=["status", "ready_until"])
+    hold = Hold(
+        record=title,
+        item=copy if copy_only else None,
+        item_level=copy_only and copy is not None,
+        patron=patron,
+        pickup_branch=pickup_branch,
+        placed_at=now,
+    )
+    hold.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            hold.save()
+    except IntegrityError:  # the record lock makes this unreachable; the constraint is the backstop
+        raise CirculationError(HOLD_ALREADY_PLACED) from None
     return hold
 
 
 @transaction.atomic
 def hold_cancel(*, patron: Patron, hold_id: int, now: datetime.datetime | None = None) -> None:
-    """Delete a patron's hold (nothing of it is kept); the next in the queue moves up."""
+    """Delete a patron's hold (nothing of it is kept); a copy on the hold shelf goes on to the next.
+
+    A copy in transit for it travels on and is routed when it arrives.
+    Raises CirculationError(HOLD_NOT_FOUND) for a hold not on this card.
+    """
     now = now or timezone.now()
+    found = Hold.objects.filter(pk=hold_id, patron=patron).values("record_id", "item_id").first()
+    if found is None:
+        raise CirculationError(HOLD_NOT_FOUND, field="hold")
+    BibliographicRecord.objects.select_for_update().filter(pk=found["record_id"]).first()
+    item = (
+        Item.objects.select_for_update().filter(pk=found["item_id"]).first()
+        if found["item_id"]
+        else None
+    )
     hold = Hold.objects.select_for_update().filter(pk=hold_id, patron=patron).first()
     if hold is None:
         raise CirculationError(HOLD_NOT_FOUND, field="hold")
-    item = Item.objects.select_for_update().get(pk=hold.item_id)
+    was_ready = hold.status == Hold.Status.READY
     hold.delete()
-    _promote_next_hold(item, timezone.localdate(now))
+    if was_ready and item is not None:
+        _route(item, item.current_branch, timezone.localdate(now))
 
 
 def _locked_fine(*, patron: Patron, fine_id: int) -> Fine:
@@ -581,8 +824,7 @@ def fine_charge(
     fine.full_clean()
     fine.save()
     if reason == Fine.Reason.LOST:
-        item.lost_at = now
-        item.save(update_fields=["lost_at"])
+        _item_move(item, Item.Status.LOST, timezone.localdate(now))
         # Ended, with its times cut to the day like any returned loan; kept
         # tied to the patron only for the unpaid fine.
         loan.checked_out_at = day_start(loan.checked_out_at)
@@ -608,7 +850,7 @@ def loans_renew_all(
     now = now or timezone.now()
     loans = list(
         Loan.objects.filter(patron=patron, returned_at__isnull=True)
-        .select_related("item")
+        .select_related("item__record")
         .order_by("due_at", "pk")
     )
     outcomes = []
@@ -618,9 +860,11 @@ def loans_renew_all(
                 renewed = loan_renew(patron=patron, loan_id=loan.pk, now=now)
         except CirculationError as error:
             refusal = str(error.message)
-            outcomes.append(RenewalOutcome(title=loan.item.title, loan=None, refusal=refusal))
+            outcomes.append(
+                RenewalOutcome(title=loan.item.record.title, loan=None, refusal=refusal)
+            )
         else:
-            outcomes.append(RenewalOutcome(title=loan.item.title, loan=renewed))
+            outcomes.append(RenewalOutcome(title=loan.item.record.title, loan=renewed))
     return outcomes
 
 
@@ -773,17 +1017,26 @@ def found_item_return(*, found_item: FoundItem, now: datetime.datetime | None = 
     return found
 
 
-def holds_promote_waiting(*, now: datetime.datetime | None = None) -> int:
-    """Ready the next waiting hold on every free item that has none ready; return how many."""
+def holds_expire(holds: QuerySet[Hold], *, now: datetime.datetime | None = None) -> int:
+    """Remove these locked, uncollected ready holds and pass each copy to the next in line.
+
+    For purge_expired (circulation.retention): each patron is told their hold
+    expired (signals.hold_expired, on commit), and the copy goes to the next
+    waiting hold or back to the shelf where it is. Returns how many went.
+    """
     today = timezone.localdate(now or timezone.now())
-    items = (
-        Item.objects.filter(pk__in=Hold.objects.values("item_id"))
-        .exclude(pk__in=Hold.objects.filter(status=Hold.Status.READY).values("item_id"))
-        .exclude(pk__in=Loan.objects.filter(returned_at__isnull=True).values("item_id"))
-    )
-    promoted = 0
-    for item in items.iterator():
-        with transaction.atomic():
-            locked = Item.objects.select_for_update().get(pk=item.pk)
-            promoted += _promote_next_hold(locked, today) is not None
-    return promoted
+    expired = list(holds.filter(status=Hold.Status.READY).select_related("record", "pickup_branch"))
+    for hold in expired:
+        assert hold.item_id is not None  # a ready hold has its copy (hold_item_when_trapped...)
+        told = {
+            "patron_id": hold.patron_id,
+            "title": hold.record.title,
+            "pickup_branch": hold.pickup_branch.name,
+        }
+        item = (
+            Item.objects.select_for_update().select_related("current_branch").get(pk=hold.item_id)
+        )
+        hold.delete()
+        _route(item, item.current_branch, today)
+        transaction.on_commit(partial(signals.hold_expired.send, sender=Hold, **told))
+    return len(expired)

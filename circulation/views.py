@@ -152,7 +152,7 @@ def _home(request: HttpRequest) -> HttpResponse:
         with_error(card_form, "card_number", answer["error"])
     checkin = selectors.checkin_answer(answer.get("checkin"))
     slip_name = ""
-    if checkin is not None and checkin.hold is not None:
+    if checkin is not None and checkin.routing == services.Routing.HOLD_SHELF and checkin.hold:
         slip_name = selectors.hold_slip_name(user=request.user, hold=checkin.hold)
     return render(
         request,
@@ -284,7 +284,7 @@ def desk_checkout(request: HttpRequest, pk: int) -> HttpResponse:
         _answer(request, "checkout", _scan_error(form, str(error.message)), patron=pk)
         return _to_patron(patron)
     due = dates.day(loan.due_at)
-    messages.success(request, f"Checked out “{loan.item.title}”, due {due}.")
+    messages.success(request, f"Checked out “{loan.item.record.title}”, due {due}.")
     _answer(request, "checkout", patron=pk)
     return _to_patron(patron)
 
@@ -311,7 +311,7 @@ def desk_renew(request: HttpRequest, pk: int) -> HttpResponse:
         _answer(request, "action", str(error.message), patron=pk)
         return _to_patron(patron)
     due = dates.day(loan.due_at)
-    messages.success(request, RENEWED.format(title=loan.item.title, due=due))
+    messages.success(request, RENEWED.format(title=loan.item.record.title, due=due))
     return _to_patron(patron)
 
 
@@ -355,7 +355,9 @@ def desk_loan_checkin(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "checkout",
         patron=pk,
-        slip_hold=result.hold.pk if result.hold is not None else None,
+        slip_hold=result.hold.pk
+        if result.hold and result.routing == services.Routing.HOLD_SHELF
+        else None,
     )
     return _to_patron(patron)
 
@@ -373,18 +375,19 @@ def desk_hold_place(request: HttpRequest, pk: int) -> HttpResponse:
             patron=patron,
             barcode=form.cleaned_data["barcode"],
             pickup_branch=form.cleaned_data["pickup_branch"],
+            copy_only=form.cleaned_data["copy_only"],
         )
     except CirculationError as error:
         _answer(request, "hold", _scan_error(form, str(error.message)), patron=pk)
         return _to_patron(patron)
     messages.success(
-        request, f"Hold placed on “{hold.item.title}”, to pick up at {hold.pickup_branch.name}."
+        request, f"Hold placed on “{hold.record.title}”, to pick up at {hold.pickup_branch.name}."
     )
     _answer(
         request,
         "hold",
         patron=pk,
-        slip_hold=hold.pk if hold.status == hold.Status.READY else None,
+        slip_hold=None,
     )
     return _to_patron(patron)
 
@@ -484,7 +487,8 @@ def desk_fine_charge(request: HttpRequest, pk: int) -> HttpResponse:
     assert fine.loan is not None
     reason = "lost" if fine.reason == Fine.Reason.LOST else "damaged"
     messages.success(
-        request, CHARGED.format(amount=fine.amount, reason=reason, title=fine.loan.item.title)
+        request,
+        CHARGED.format(amount=fine.amount, reason=reason, title=fine.loan.item.record.title),
     )
     return _to_patron(patron)
 
@@ -516,6 +520,7 @@ def desk_checkin(request: HttpRequest) -> HttpResponse:
             "item": result.item.pk,
             "fine": result.fine.pk if result.fine else None,
             "hold": result.hold.pk if result.hold else None,
+            "routing": result.routing,
         },
     )
     return _to_home()

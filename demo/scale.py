@@ -20,7 +20,16 @@ from django.utils import timezone
 
 from audit import chain
 from audit.models import AuditEntry
-from circulation.models import Fine, Hold, Item, ItemType, Loan, LoanRule, ReadingHistoryEntry
+from circulation.models import (
+    BibliographicRecord,
+    Fine,
+    Hold,
+    Item,
+    ItemType,
+    Loan,
+    LoanRule,
+    ReadingHistoryEntry,
+)
 from demo.seed import (
     BRANCHES,
     FIRST_NAMES,
@@ -52,7 +61,9 @@ class ScaleShape:
     opted_in_share: float = 0.1  # of adults
     open_loan_share: float = 0.03
     unpaid_fine_share: float = 0.002  # of returned loans, which keep their patron until paid
-    items_per_loan: float = 0.05
+    # 10 million loans: 750,000 copies of 500,000 titles.
+    items_per_loan: float = 0.075
+    copies_per_title: float = 1.5
     holds_per_open_loan: float = 0.1
 
 
@@ -112,20 +123,22 @@ def seed_scale(
         item_count = max(
             int(loans * shape.items_per_loan), int(loans * shape.open_loan_share) + 1, 1000
         )
+        open_count = min(int(loans * shape.open_loan_share), item_count)
+        first_record = _next_id(BibliographicRecord)
+        title_count = max(int(item_count / shape.copies_per_title), 1)
+        written["bibliographic records"] = _copy(
+            BibliographicRecord,
+            ["id", "title", "authors", "isbn", "issn", "publisher", "publication_year"],
+            _record_rows(rng, first_record, title_count),
+            progress,
+        )
         first_item = _next_id(Item)
         written["items"] = _copy(
             Item,
-            [
-                "id",
-                "barcode",
-                "title",
-                "author",
-                "call_number",
-                "item_type",
-                "branch_id",
-                "withdrawn",
-            ],
-            _item_rows(rng, first_item, item_count, branches),
+            ITEM_COLUMNS,
+            _item_rows(
+                rng, first_item, item_count, branches, first_record, title_count, open_count
+            ),
             progress,
         )
         item_types = _item_types(first_item, item_count)
@@ -144,7 +157,6 @@ def seed_scale(
         )
 
         first_loan = _next_id(Loan)
-        open_count = min(int(loans * shape.open_loan_share), item_count)
         loan_rows, fines, history = _loan_rows(
             rng, first_loan, loans, open_count, first_item, item_count, item_types, rules,
             branches, adults + minors, opted_in, now, shape,
@@ -163,26 +175,30 @@ def seed_scale(
             progress,
         )
         holders = adults + minors
+        held = {
+            (rng.choice(holders), first_record + index % title_count)
+            for index in rng.sample(range(open_count), int(open_count * shape.holds_per_open_loan))
+        }
         written["holds"] = _copy(
             Hold,
-            ["item_id", "patron_id", "pickup_branch_id", "status", "placed_at", "ready_until"],
+            [
+                "record_id",
+                "patron_id",
+                "pickup_branch_id",
+                "status",
+                "placed_at",
+                "ready_until",
+                "item_level",
+            ],
             (
-                (
-                    first_item + index,
-                    rng.choice(holders),
-                    rng.choice(branches),
-                    "waiting",
-                    now,
-                    None,
-                )
-                for index in rng.sample(
-                    range(open_count), int(open_count * shape.holds_per_open_loan)
-                )
+                (record, patron, rng.choice(branches), "waiting", now, None, False)
+                for patron, record in sorted(held)
             ),
             progress,
         )
         written["audit entries"] = _copy_audit(rng, audit_entries, first_patron, patrons, progress)
         for model in (
+            BibliographicRecord,
             Item,
             Patron,
             ResponsibleAdult,
@@ -241,20 +257,49 @@ def _item_types(first: int, count: int) -> list[str]:
     return [_item_type(index) for index in range(count)]
 
 
-def _item_rows(
-    rng: random.Random, first: int, count: int, branches: list[int]
-) -> Iterator[tuple[Any, ...]]:
+def _record_rows(rng: random.Random, first: int, count: int) -> Iterator[tuple[Any, ...]]:
     for index in range(count):
-        author = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        yield (
+            first + index,
+            f"The {rng.choice(TITLE_ADJECTIVES)} {rng.choice(TITLE_WORDS)} {index}",
+            f"{rng.choice(LAST_NAMES)}, {rng.choice(FIRST_NAMES)}",
+            "",
+            "",
+            "",
+            rng.randint(1950, 2026),
+        )
+
+
+ITEM_COLUMNS = [
+    "id", "barcode", "record_id", "call_number", "shelving_location", "item_type", "branch_id",
+    "current_branch_id", "status", "status_since",
+]  # fmt: skip
+
+
+def _item_rows(
+    rng: random.Random,
+    first: int,
+    count: int,
+    branches: list[int],
+    first_record: int,
+    title_count: int,
+    open_count: int,
+) -> Iterator[tuple[Any, ...]]:
+    """Copies of the titles in turn; the first `open_count` are out on the open loans."""
+    today = timezone.localdate()
+    for index in range(count):
+        branch = rng.choice(branches)
         yield (
             first + index,
             f"{BARCODE_PREFIX}{first + index:013d}",
-            f"The {rng.choice(TITLE_ADJECTIVES)} {rng.choice(TITLE_WORDS)} {index}",
-            author,
+            first_record + index % title_count,
             f"{rng.randint(100, 999)}.{rng.randint(10, 99)}",
+            "",
             _item_type(index),
-            rng.choice(branches),
-            False,
+            branch,
+            branch,
+            Item.Status.ON_LOAN if index < open_count else Item.Status.ON_SHELF,
+            today,
         )
 
 
@@ -384,7 +429,7 @@ def _history_rows(
     history: list[tuple[int, int, datetime.date, datetime.date]], first_item: int
 ) -> Iterator[tuple[Any, ...]]:
     # Read every title before COPY starts: the connection can run nothing else during it.
-    titles = dict(Item.objects.filter(pk__gte=first_item).values_list("pk", "title"))
+    titles = dict(Item.objects.filter(pk__gte=first_item).values_list("pk", "record__title"))
     return _history_tuples(history, first_item, titles)
 
 

@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from activity.models import ComputerSession, Event, EventSignup, ReferenceConsultation
 from circulation import services
+from circulation.catalogue import isbn13_check
 from circulation.models import (
+    BibliographicRecord,
     CirculationDay,
     Fine,
     FoundItem,
@@ -33,6 +35,9 @@ from patrons.models import Patron, ResponsibleAdult
 
 PATRON_COUNT = 200
 ITEM_COUNT = 2000
+TITLE_COUNT = 1400  # the first 1,400 items are one copy of each; the rest are extra copies
+PUBLISHERS = ["Riverbend Press", "Northgate Books", "Harbour & Hill", "Lantern House"]
+SHELVING_LOCATIONS = ["Adult fiction", "Adult non-fiction", "Children's", "Young adult", "Media"]
 CARD_PREFIX = "2900"
 BARCODE_PREFIX = "3900"
 
@@ -53,6 +58,12 @@ def card_number(index: int) -> str:
 
 def barcode(index: int) -> str:
     return f"{BARCODE_PREFIX}{index:010d}"
+
+
+def demo_isbn(index: int) -> str:
+    """Return a well-formed ISBN-13 in the 979-0 range, which no real book has."""
+    first12 = f"9790{index:08d}"
+    return first12 + isbn13_check(first12)
 
 
 ALICE, BOB, CAROL, DAN = card_number(1), card_number(2), card_number(3), card_number(4)
@@ -346,26 +357,48 @@ def _seed_items(rng: random.Random, branches: list[Branch], created: dict[str, i
     types = (
         [ItemType.BOOK] * 14 + [ItemType.AUDIOBOOK] * 2 + [ItemType.DVD] * 3 + [ItemType.MAGAZINE]
     )
-    new = []
-    for index in range(1, ITEM_COUNT + 1):
+    # About one title in three has more than one copy, as in a public library.
+    records: list[BibliographicRecord] = []
+    for index in range(TITLE_COUNT):
         title = f"The {rng.choice(TITLE_ADJECTIVES)} {rng.choice(TITLE_WORDS)}"
         if rng.random() < 0.4:
             title += f" of {rng.choice(TITLE_WORDS)}"
-        author = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        records.append(
+            BibliographicRecord(
+                title=title,
+                authors=f"{rng.choice(LAST_NAMES)}, {rng.choice(FIRST_NAMES)}",
+                isbn=demo_isbn(index),
+                publisher=rng.choice(PUBLISHERS),
+                publication_year=rng.randint(1960, 2026),
+            )
+        )
+    new = []
+    made_records: dict[int, BibliographicRecord] = {}
+    for index in range(1, ITEM_COUNT + 1):
+        title_index = index % TITLE_COUNT if index <= TITLE_COUNT else rng.randrange(TITLE_COUNT)
         item_type = ItemType.DEVICE if index % 250 == 0 else rng.choice(types)
         if barcode(index) in existing:
             continue
+        record = made_records.get(title_index)
+        if record is None:
+            record = records[title_index]
+            record.save()
+            made_records[title_index] = record
+        branch = rng.choice(branches)
+        surname = record.authors.split(",")[0]
         new.append(
             Item(
                 barcode=barcode(index),
-                title=title,
-                author=author,
-                call_number=f"{rng.randint(100, 999)}.{rng.randint(10, 99)} {author[-3:].upper()}",
+                record=record,
+                call_number=f"{rng.randint(100, 999)}.{rng.randint(10, 99)} {surname[:3].upper()}",
+                shelving_location=rng.choice(SHELVING_LOCATIONS),
                 item_type=item_type,
-                branch=rng.choice(branches),
+                branch=branch,
+                current_branch=branch,
             )
         )
     Item.objects.bulk_create(new)
+    created["bibliographic records"] = len(made_records)
     created["items"] = len(new)
     return list(Item.objects.filter(barcode__startswith=BARCODE_PREFIX).order_by("barcode"))
 
@@ -483,8 +516,8 @@ def _seed_circulation(
                 ReadingHistoryEntry(
                     patron=patron,
                     item=item,
-                    title=item.title,
-                    author=item.author,
+                    title=item.record.title,
+                    author=item.record.authors,
                     checked_out_on=timezone.localdate(taken),
                     returned_on=timezone.localdate(returned),
                 )
@@ -529,31 +562,81 @@ def _seed_circulation(
             for _ in range(15)
         ]
     )
-    holds = []
-    loaned = {loan.item_id for loan in loans}
-    on_shelf = [item for item in shelf_items if item.pk not in loaned]
-    # Waiting holds queue behind items that are out; ready ones sit on the hold shelf.
-    for item, ready in [(item, False) for item in rng.sample(out_items, 48)] + [
-        (item, True) for item in rng.sample(on_shelf, 12)
-    ]:
-        holder = rng.choice(active)
-        if borrower.get(item.pk) == holder.pk:  # nobody holds what they have out
-            holder = next(p for p in active if p.pk != holder.pk)
-        holds.append(
-            Hold(
-                item=item,
-                patron=holder,
-                pickup_branch=holder.home_branch,
-                status=Hold.Status.READY if ready else Hold.Status.WAITING,
-                ready_until=today + datetime.timedelta(days=5) if ready else None,
-                placed_at=now - datetime.timedelta(days=rng.randint(1, 20)),
-            )
-        )
-    Hold.objects.bulk_create(holds, ignore_conflicts=True)
+    Item.objects.filter(pk__in=[item.pk for item in out_items]).update(status=Item.Status.ON_LOAN)
+    holds = _seed_holds(rng, today, now, active, out_items, shelf_items, borrower)
     created["loans"] = len(loans)
     created["reading history entries"] = len(history)
     created["fines"] = len(fines) + 15
     created["holds"] = len(holds)
+
+
+def _seed_holds(
+    rng: random.Random,
+    today: datetime.date,
+    now: datetime.datetime,
+    active: list[Patron],
+    out_items: list[Item],
+    shelf_items: list[Item],
+    borrower: dict[int, int],
+) -> list[Hold]:
+    """Holds in every state the desk sees: waiting behind loans, on a pull list, in transit, ready.
+
+    Each as the services leave it: a waiting hold is on the title; a copy in
+    transit or on the hold shelf says so and where it is (CONF-9 keeps only live holds).
+    """
+    by_record: dict[int, set[int]] = {}  # patrons already holding or borrowing a title
+    for item in out_items:
+        by_record.setdefault(item.record_id, set()).add(borrower[item.pk])
+    on_shelf_records = {item.record_id for item in shelf_items}
+    holds: list[Hold] = []
+    trapped: list[tuple[Item, str, Branch]] = []
+
+    def hold(record_id: int, status: str, item: Item | None = None) -> Hold | None:
+        taken = by_record.setdefault(record_id, set())
+        holder = rng.choice(active)
+        if holder.pk in taken:
+            return None
+        taken.add(holder.pk)
+        made = Hold(
+            record_id=record_id,
+            item=item,
+            patron=holder,
+            pickup_branch=holder.home_branch,
+            status=status,
+            ready_until=today + datetime.timedelta(days=5) if status == Hold.Status.READY else None,
+            placed_at=now - datetime.timedelta(days=rng.randint(1, 20)),
+        )
+        holds.append(made)
+        return made
+
+    # Waiting behind copies that are out (titles with no copy on a shelf).
+    for item in rng.sample(out_items, 48):
+        if item.record_id not in on_shelf_records:
+            hold(item.record_id, Hold.Status.WAITING)
+    pool = rng.sample(shelf_items, 30)
+    # On a branch's pull list: waiting for a copy on a shelf to be scanned.
+    for item in pool[:8]:
+        hold(item.record_id, Hold.Status.WAITING)
+    # Ready on the hold shelf, and in transit to the pickup branch.
+    for item in pool[8:20]:
+        made = hold(item.record_id, Hold.Status.READY, item)
+        if made is not None:
+            trapped.append((item, Item.Status.ON_HOLD_SHELF, made.pickup_branch))
+    for item in pool[20:26]:
+        made = hold(item.record_id, Hold.Status.IN_TRANSIT, item)
+        if made is not None and made.pickup_branch_id != item.current_branch_id:
+            trapped.append((item, Item.Status.IN_TRANSIT, made.pickup_branch))
+        elif made is not None:
+            holds.remove(made)
+    Hold.objects.bulk_create(holds)
+    for item, status, pickup in trapped:
+        if status == Item.Status.ON_HOLD_SHELF:
+            item.current_branch = pickup
+        else:
+            item.transit_to = pickup
+        item.status = status
+        item.save(update_fields=["status", "current_branch", "transit_to"])
+    return holds
 
 
 EVENTS = [

@@ -2,7 +2,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import QuerySet
 
+from circulation.models import Item
 from library.models import Branch
 from patrons.forms import ContactForm
 from patrons.models import Patron
@@ -75,6 +77,22 @@ class HoldForm(forms.Form):
         empty_label=None,
         label="Pick it up at",
     )
+    copy = forms.ModelChoiceField(
+        queryset=Item.objects.none(),
+        required=False,
+        empty_label="Any copy (sooner)",
+        label="Which copy",
+        help_text="Choose one copy only if you need that one, such as a particular edition.",
+    )
+
+    def __init__(self, *args: Any, copies: QuerySet[Item], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["copy"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = copies
+        field.label_from_instance = (  # type: ignore[method-assign]
+            lambda obj: f"{obj.barcode}, {obj.get_item_type_display()}, {obj.current_branch}"
+        )
 
 
 class PortalContactForm(ContactForm):

@@ -1,17 +1,19 @@
 """Reads for the patron portal. Callers pass the gate for the patron and category first."""
 
+import contextlib
 import datetime
 import json
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from circulation.models import Fine, Hold, Item, Loan, ReadingHistoryEntry
+from circulation.catalogue import InvalidIsbn, normalise_isbn
+from circulation.models import BibliographicRecord, Fine, Hold, Item, Loan, ReadingHistoryEntry
 from library.roles import Role
 from patrons.models import Patron
 from privacy.models import LegalOrder
@@ -27,7 +29,7 @@ SEARCH_MAX_TERMS = 8
 def current_loans(patron: Patron) -> QuerySet[Loan]:
     return (
         Loan.objects.filter(patron=patron, returned_at__isnull=True)
-        .select_related("item")
+        .select_related("item__record")
         .order_by("due_at", "pk")
     )
 
@@ -35,7 +37,7 @@ def current_loans(patron: Patron) -> QuerySet[Loan]:
 def holds_of(patron: Patron) -> QuerySet[Hold]:
     return (
         Hold.objects.filter(patron=patron)
-        .select_related("item", "pickup_branch")
+        .select_related("record", "item", "pickup_branch")
         .order_by("placed_at")
     )
 
@@ -64,37 +66,72 @@ def reading_history(patron: Patron, *, search: str = "") -> QuerySet[ReadingHist
     return entries.order_by("-returned_on", "-pk")
 
 
-def catalogue_search(search: str) -> QuerySet[Item]:
-    """Return items in the collection matching every word (title or author) or the barcode.
+def catalogue_search(search: str) -> QuerySet[BibliographicRecord]:
+    """Return the titles matching every word of `search` (title or author), an ISBN or a barcode.
 
-    Each item says whether it is out on loan, in the same query; no patron is read.
+    One row per title, ordered by title. Each word is matched against the
+    record's upper-cased search text, which PostgreSQL serves from one trigram
+    index (circulation migration 0012); no patron is read.
     """
     terms = _terms(search)
     if not terms:
-        return Item.objects.none()
+        return BibliographicRecord.objects.none()
     words = Q()
     for term in terms:
-        words &= Q(title__icontains=term) | Q(author__icontains=term)
-    return (
-        Item.objects.filter(withdrawn=False)
-        .filter(words | Q(barcode=search.strip()))
-        .select_related("branch")
+        words &= Q(search_text__contains=term.upper())
+    key = search.strip()
+    exact = Q(items__barcode=key) if len(terms) == 1 else Q(pk__in=[])
+    if len(terms) == 1:
+        with contextlib.suppress(InvalidIsbn):  # not an ISBN: words and barcode only
+            exact |= Q(isbn=normalise_isbn(key))
+    by_copy = BibliographicRecord.objects.filter(exact).values("pk")
+    return BibliographicRecord.objects.filter(words | Q(pk__in=by_copy)).order_by("title", "pk")
+
+
+@dataclass(frozen=True)
+class BranchAvailability:
+    branch: str
+    on_shelf: int  # copies a patron could take from the shelf there now
+    copies: int  # every copy there that can be lent at all
+
+
+def availability(record_ids: list[int]) -> dict[int, list[BranchAvailability]]:
+    """Return, per title, how many copies each branch has and how many are on its shelf (one query).
+
+    A copy is counted where it is now (its current branch); lost, damaged and
+    withdrawn copies are not counted at all.
+    """
+    rows = (
+        Item.objects.filter(record_id__in=record_ids)
+        .exclude(status__in=[Item.Status.LOST, Item.Status.DAMAGED, Item.Status.WITHDRAWN])
+        .values("record_id", "current_branch__name")
         .annotate(
-            on_loan=Exists(Loan.objects.filter(item=OuterRef("pk"), returned_at__isnull=True))
+            copies=Count("pk"),
+            on_shelf=Count("pk", filter=Q(status=Item.Status.ON_SHELF)),
         )
-        .order_by("title", "pk")
+        .order_by("record_id", "current_branch__name")
     )
+    found: dict[int, list[BranchAvailability]] = {}
+    for row in rows:
+        found.setdefault(row["record_id"], []).append(
+            BranchAvailability(
+                branch=row["current_branch__name"], on_shelf=row["on_shelf"], copies=row["copies"]
+            )
+        )
+    return found
 
 
-def own_circulation_among(patron: Patron, item_ids: list[int]) -> tuple[set[int], set[int]]:
-    """Return which of these items the patron has on loan and which they hold (two queries)."""
+def own_circulation_among(patron: Patron, record_ids: list[int]) -> tuple[set[int], set[int]]:
+    """Return which of these titles the patron has a copy of on loan, and which they hold."""
     loaned = set(
         Loan.objects.filter(
-            patron=patron, returned_at__isnull=True, item_id__in=item_ids
-        ).values_list("item_id", flat=True)
+            patron=patron, returned_at__isnull=True, item__record_id__in=record_ids
+        ).values_list("item__record_id", flat=True)
     )
     held = set(
-        Hold.objects.filter(patron=patron, item_id__in=item_ids).values_list("item_id", flat=True)
+        Hold.objects.filter(patron=patron, record_id__in=record_ids).values_list(
+            "record_id", flat=True
+        )
     )
     return loaned, held
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from circulation import reading_history as history
 from circulation import services as circulation
-from circulation.models import Hold, Item, Loan
+from circulation.models import BibliographicRecord, Hold, Item, Loan
 from library import dates
 from library.declarations import not_found_response, public, serves_patron_data
 from library.paginators import CappedCountPaginator
@@ -44,7 +44,6 @@ portal_login_required = login_required(login_url="portal:login")
 RENEWED = "Renewed “{title}”. It is now due {due}."
 NOT_RENEWED = "“{title}” was not renewed: {reason}"
 HOLD_PLACED = "Hold placed on “{title}”, to pick up at {branch}."
-HOLD_READY = "“{title}” is on the shelf: collect it at {branch} by {day}."
 NOT_HELD = "No hold was placed on “{title}”: {reason}"
 HOLD_CANCELLED = "Your hold on “{title}” is cancelled."
 HISTORY_ON = "Reading history is on. Items you return from now on will be listed here."
@@ -337,12 +336,12 @@ def loan_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     patron = _own_patron_through_gate(request, DataCategory.CIRCULATION)
     loan = (
         Loan.objects.filter(pk=pk, patron=patron, returned_at__isnull=True)
-        .select_related("item")
+        .select_related("item__record")
         .first()
     )
     if loan is None:
         return not_found_response(request)
-    title = loan.item.title
+    title = loan.item.record.title
     try:
         loan = circulation.loan_renew(patron=patron, loan_id=loan.pk)
     except circulation.CirculationError as error:
@@ -359,31 +358,33 @@ def loan_renew(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def hold_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Cancel one of the patron's own holds."""
     patron = _own_patron_through_gate(request, DataCategory.CIRCULATION)
-    hold = Hold.objects.filter(pk=pk, patron=patron).select_related("item").first()
+    hold = Hold.objects.filter(pk=pk, patron=patron).select_related("record").first()
     if hold is None:
         return not_found_response(request)
     try:
         circulation.hold_cancel(patron=patron, hold_id=hold.pk)
     except circulation.CirculationError:  # cancelled meanwhile, in another tab
         return not_found_response(request)
-    messages.success(request, HOLD_CANCELLED.format(title=hold.item.title))
+    messages.success(request, HOLD_CANCELLED.format(title=hold.record.title))
     return redirect("portal:account")
 
 
 @serves_patron_data
 @portal_login_required
 def catalogue(request: AuthenticatedRequest) -> HttpResponse:
-    """Search the collection by title, author or barcode, and mark what the patron has already."""
+    """Search by title, author, ISBN or barcode: one row per title, with copies per branch."""
     patron = _own_patron_through_gate(request, DataCategory.CIRCULATION)
     # The collection, not patron data: unlike reading history, a GET query is fine here.
-    form = forms.SearchForm(request.GET or None, label="Title, author or barcode")
+    form = forms.SearchForm(request.GET or None, label="Title, author, ISBN or barcode")
     search = form.terms
     # A common word can match much of a large collection: count to 1,000 at most.
     page = CappedCountPaginator(
         selectors.catalogue_search(search), selectors.CATALOGUE_PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    items = list(page)
-    loaned, held = selectors.own_circulation_among(patron, [item.pk for item in items])
+    records = list(page)
+    ids = [record.pk for record in records]
+    loaned, held = selectors.own_circulation_among(patron, ids)
+    where = selectors.availability(ids)
     return render(
         request,
         "portal/catalogue.html",
@@ -392,7 +393,10 @@ def catalogue(request: AuthenticatedRequest) -> HttpResponse:
             "search": search,
             "page": page,
             "page_query": urlencode({"q": search}) if search else "",
-            "items": [(item, item.pk in loaned, item.pk in held) for item in items],
+            "records": [
+                (record, where.get(record.pk, []), record.pk in loaned, record.pk in held)
+                for record in records
+            ],
         },
     )
 
@@ -401,32 +405,38 @@ def catalogue(request: AuthenticatedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @portal_login_required
 def hold_place(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    """Ask where to pick an item up, then place the patron's hold on it."""
+    """Ask where to pick a title up (and which copy, if the patron insists); place the hold."""
     patron = _own_patron_through_gate(request, DataCategory.CIRCULATION)
-    item = Item.objects.filter(pk=pk, withdrawn=False).select_related("branch").first()
-    if item is None:
+    record = BibliographicRecord.objects.filter(pk=pk).first()
+    if record is None:
         return not_found_response(request)
-    form = forms.HoldForm(request.POST or None, initial={"pickup_branch": patron.home_branch})
+    copies = record.items.exclude(
+        status__in=[Item.Status.LOST, Item.Status.DAMAGED, Item.Status.WITHDRAWN]
+    ).select_related("current_branch")
+    form = forms.HoldForm(
+        request.POST or None, copies=copies, initial={"pickup_branch": patron.home_branch}
+    )
     if request.method == "POST" and form.is_valid():
         branch = form.cleaned_data["pickup_branch"]
+        copy = form.cleaned_data["copy"]
         try:
-            hold = circulation.hold_place(patron=patron, barcode=item.barcode, pickup_branch=branch)
+            circulation.hold_place(
+                patron=patron,
+                record=record,
+                pickup_branch=branch,
+                barcode=copy.barcode if copy else "",
+                copy_only=copy is not None,
+            )
         except circulation.CirculationError as error:
-            form.add_error(None, NOT_HELD.format(title=item.title, reason=portal_reason(error)))
+            form.add_error(None, NOT_HELD.format(title=record.title, reason=portal_reason(error)))
         else:
-            if hold.status == Hold.Status.READY and hold.ready_until:
-                text = HOLD_READY.format(
-                    title=item.title, branch=branch, day=dates.day(hold.ready_until)
-                )
-            else:
-                text = HOLD_PLACED.format(title=item.title, branch=branch)
-            messages.success(request, text)
+            messages.success(request, HOLD_PLACED.format(title=record.title, branch=branch))
             return redirect("portal:account")
     search = forms.SearchForm(request.GET or None).terms
     return render(
         request,
         "portal/hold_place.html",
-        {"item": item, "form": form, "search": search},
+        {"record": record, "form": form, "search": search},
     )
 
 
