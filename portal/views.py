@@ -13,6 +13,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -407,12 +408,18 @@ def catalogue(request: AuthenticatedRequest) -> HttpResponse:
 def hold_place(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Ask where to pick a title up (and which copy, if the patron insists); place the hold."""
     patron = _own_patron_through_gate(request, DataCategory.CIRCULATION)
-    record = BibliographicRecord.objects.filter(pk=pk).first()
+    copies = Item.objects.exclude(
+        status__in=[Item.Status.LOST, Item.Status.DAMAGED, Item.Status.WITHDRAWN]
+    )
+    # One query either way, so a title nothing could fill looks as absent as a missing one.
+    record = (
+        BibliographicRecord.objects.filter(pk=pk)
+        .filter(Exists(copies.filter(record=OuterRef("pk"))))
+        .first()
+    )
     if record is None:
         return not_found_response(request)
-    copies = record.items.exclude(
-        status__in=[Item.Status.LOST, Item.Status.DAMAGED, Item.Status.WITHDRAWN]
-    ).select_related("current_branch")
+    copies = copies.filter(record=record).select_related("current_branch")
     form = forms.HoldForm(
         request.POST or None, copies=copies, initial={"pickup_branch": patron.home_branch}
     )

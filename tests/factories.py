@@ -2,12 +2,22 @@
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
-from circulation.models import Fine, Hold, Item, ItemType, Loan, LoanRule, ReadingHistoryEntry
+from circulation.models import (
+    BibliographicRecord,
+    Fine,
+    Hold,
+    Item,
+    ItemType,
+    Loan,
+    LoanRule,
+    ReadingHistoryEntry,
+)
 from library.models import Branch
 from library.roles import Role
 from patrons.models import Patron, ResponsibleAdult
@@ -112,16 +122,35 @@ class LoanRuleFactory(factory.django.DjangoModelFactory):
     max_fine = Decimal("10.00")
 
 
+class BibliographicRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BibliographicRecord
+
+    title = factory.Faker("sentence", nb_words=3)
+    authors = factory.Faker("name")
+
+
 class ItemFactory(factory.django.DjangoModelFactory):
+    """A copy; `title` and `author` make a record of their own unless `record` is given."""
+
     class Meta:
         model = Item
 
+    class Params:
+        title = factory.Faker("sentence", nb_words=3)
+        author = factory.Faker("name")
+        withdrawn = factory.Trait(status=Item.Status.WITHDRAWN)
+
+    record = factory.SubFactory(
+        BibliographicRecordFactory,
+        title=factory.SelfAttribute("..title"),
+        authors=factory.SelfAttribute("..author"),
+    )
     barcode = factory.Sequence(lambda n: f"3100{n:010d}")
-    title = factory.Faker("sentence", nb_words=3)
-    author = factory.Faker("name")
     call_number = "813.54 SMI"
     item_type = ItemType.BOOK
     branch = factory.SubFactory(BranchFactory, code="CEN", name="Central Library")
+    current_branch = factory.SelfAttribute("branch")
 
 
 class LoanFactory(factory.django.DjangoModelFactory):
@@ -134,14 +163,44 @@ class LoanFactory(factory.django.DjangoModelFactory):
     checked_out_at = factory.LazyFunction(timezone.now)
     due_at = factory.LazyAttribute(lambda o: o.checked_out_at + datetime.timedelta(days=21))
 
+    @classmethod
+    def _create(cls, model_class: type[Loan], *args: Any, **kwargs: Any) -> Loan:
+        loan = super()._create(model_class, *args, **kwargs)
+        if loan.returned_at is None:  # an open loan's copy is out, as check-out leaves it
+            Item.objects.filter(pk=loan.item_id).update(status=Item.Status.ON_LOAN)
+            loan.item.refresh_from_db()
+        return loan
+
 
 class HoldFactory(factory.django.DjangoModelFactory):
+    """A hold on `item`'s title; ready or in transit, that copy is trapped for it."""
+
     class Meta:
         model = Hold
 
     item = factory.SubFactory(ItemFactory)
+    record = factory.SelfAttribute("item.record")
     patron = factory.SubFactory(PatronFactory)
     pickup_branch = factory.SelfAttribute("item.branch")
+
+    @classmethod
+    def _create(cls, model_class: type[Hold], *args: Any, **kwargs: Any) -> Hold:
+        status = kwargs.get("status", Hold.Status.WAITING)
+        if status == Hold.Status.WAITING and not kwargs.get("item_level"):
+            kwargs["item"] = None  # a title-level hold has no copy until one is trapped
+        hold = super()._create(model_class, *args, **kwargs)
+        item = hold.item
+        if item is not None and status == Hold.Status.READY:
+            Item.objects.filter(pk=item.pk).update(
+                status=Item.Status.ON_HOLD_SHELF, current_branch=hold.pickup_branch
+            )
+        elif item is not None and status == Hold.Status.IN_TRANSIT:
+            Item.objects.filter(pk=item.pk).update(
+                status=Item.Status.IN_TRANSIT, transit_to=hold.pickup_branch
+            )
+        if item is not None:
+            item.refresh_from_db()
+        return hold
 
 
 class FineFactory(factory.django.DjangoModelFactory):
@@ -168,8 +227,8 @@ class ReadingHistoryEntryFactory(factory.django.DjangoModelFactory):
 
     patron = factory.SubFactory(PatronFactory, keeps_reading_history=True)
     item = factory.SubFactory(ItemFactory)
-    title = factory.SelfAttribute("item.title")
-    author = factory.SelfAttribute("item.author")
+    title = factory.SelfAttribute("item.record.title")
+    author = factory.SelfAttribute("item.record.authors")
     checked_out_on = factory.LazyFunction(
         lambda: timezone.localdate() - datetime.timedelta(days=30)
     )

@@ -12,7 +12,7 @@ def test_patron_signs_in_and_sees_their_loans(page, live_server, sign_in, shoot,
     loan = LoanFactory(patron=alice, item__title="The Quiet Orchard")
     sign_in(alice.card_number)
     expect(page.get_by_role("heading", name="Hello, Alice")).to_be_visible()
-    expect(page.get_by_role("cell", name=loan.item.title, exact=False).first).to_be_visible()
+    expect(page.get_by_role("cell", name=loan.item.record.title, exact=False).first).to_be_visible()
     shoot("portal-account")
 
 

@@ -41,7 +41,7 @@ def _mentions_item(entry, item, loan_ids):
     changes = entry.changes or {}
     return (
         item.barcode in text
-        or item.title in text
+        or item.record.title in text
         or str(item.pk) in [str(v) for v in changes.get("item", [])]
         or any(str(loan_id) in [str(v) for v in changes.get("loan", [])] for loan_id in loan_ids)
         or (entry.content_type.model == "loan" and entry.object_pk in {str(i) for i in loan_ids})

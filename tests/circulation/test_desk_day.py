@@ -16,6 +16,7 @@ from tests.factories import (
     BanFactory,
     BranchFactory,
     FineFactory,
+    HoldFactory,
     IncidentPersonFactory,
     ItemFactory,
     LoanFactory,
@@ -325,7 +326,7 @@ def test_a_lost_item_is_charged_its_replacement_cost_and_its_loan_ends(at_desk, 
     assert (fine.reason, fine.amount, fine.loan_id) == ("lost", Decimal("24.00"), loan.pk)
     loan.refresh_from_db()
     assert loan.returned_at is not None and loan.patron_id == patron.pk  # kept for the fine
-    assert Item.objects.get(pk=item.pk).lost_at is not None
+    assert Item.objects.get(pk=item.pk).status == Item.Status.LOST
     other = PatronFactory(home_branch=branch)
     posted = at_desk.post(patron_url(other, "checkout/"), {"checkout-barcode": item.barcode})
     assert services.ITEM_LOST in shown(at_desk, posted)
@@ -363,7 +364,7 @@ def test_the_checkout_receipt_lists_this_visits_loans_by_card_ending_only(at_des
     at_desk.post(patron_url(patron, "checkout/"), {"checkout-barcode": item.barcode})
     receipt = at_desk.get(patron_url(patron, "receipt/")).content.decode()
     assert 'class="slip"' in receipt and "data-print" in receipt
-    assert "Out today" in receipt and earlier.item.title not in receipt
+    assert "Out today" in receipt and earlier.item.record.title not in receipt
     assert "ending 1234" in receipt and CARD not in receipt and "Quill" not in receipt
     due = timezone.localtime(Loan.objects.get(item=item).due_at)
     assert dates.day(due) in receipt
@@ -376,6 +377,9 @@ def test_the_hold_slip_names_the_holder_minimally_and_not_the_title(at_desk, pat
         {"hold-barcode": item.barcode, "hold-pickup_branch": branch.pk},
     )
     hold = Hold.objects.get(patron=patron)
+    assert hold.status == Hold.Status.WAITING  # on the pull list: nobody has pulled it yet
+    posted = at_desk.post(f"{DESK}checkin/", {"checkin-barcode": item.barcode})
+    hold.refresh_from_db()
     assert f"{DESK}holds/{hold.pk}/slip/" in shown(at_desk, posted)
     slip = at_desk.get(f"{DESK}holds/{hold.pk}/slip/").content.decode()
     assert "QUIL 1234" in slip and "Central Library" in slip
@@ -390,7 +394,7 @@ def test_the_hold_slip_names_the_holder_minimally_and_not_the_title(at_desk, pat
 def test_roles_without_desk_operations_get_not_found(client, staff, patron, branch, role):
     loan = LoanFactory(patron=patron, item=ItemFactory(branch=branch))
     fine = FineFactory(patron=patron, loan=loan)
-    hold = Hold.objects.create(item=ItemFactory(branch=branch), patron=patron, pickup_branch=branch)
+    hold = HoldFactory(item=ItemFactory(branch=branch), patron=patron, pickup_branch=branch)
     client.force_login(staff(role))
     missing = client.get(f"{DESK}no-such-page/").content
     for method, url in [

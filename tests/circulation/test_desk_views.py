@@ -17,6 +17,7 @@ from tests.circulation.helpers import snapshot
 from tests.factories import (
     BranchFactory,
     FineFactory,
+    HoldFactory,
     ItemFactory,
     LoanFactory,
     LoanRuleFactory,
@@ -188,13 +189,8 @@ def test_bad_checkout_says_why_next_to_the_barcode_and_changes_nothing(
         patron.card_expires_on = timezone.localdate() - datetime.timedelta(days=1)
         patron.save()
     elif setup == "held":
-        Hold.objects.create(
-            item=item,
-            patron=PatronFactory(),
-            pickup_branch=branch,
-            status="ready",
-            ready_until=timezone.localdate(),
-        )
+        # Another patron waits for the title and this is its only copy.
+        HoldFactory(item=item, patron=PatronFactory(), pickup_branch=branch)
     before = snapshot()
     posted = at_desk.post(patron_url(patron, "checkout/"), {"checkout-barcode": barcode})
     after = snapshot()

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from circulation import services
-from circulation.models import Fine, FinePayment, Loan
+from circulation.models import Fine, FinePayment, Item, Loan
 from tests.circulation.helpers import snapshot
 from tests.factories import (
     BranchFactory,
@@ -105,7 +105,7 @@ def test_charging_a_lost_item_ends_its_loan_and_paying_forgets_it(patron, branch
     item.refresh_from_db()
     assert fine.amount == Decimal("30.00") and fine.loan_id == loan.pk
     assert loan.returned_at is not None and loan.patron_id == patron.pk
-    assert item.lost_at is not None
+    assert item.status == Item.Status.LOST
     services.fine_pay(patron=patron, fine_id=fine.pk)
     loan.refresh_from_db()
     assert loan.patron_id is None

@@ -54,7 +54,7 @@ def _rows():
 
 def rows_linking(patron, item, loan_ids):
     patron_marks = [_mark(patron.pk), _mark(patron.card_number)]
-    item_marks = [_mark(item.pk), _mark(item.barcode), re.compile(re.escape(item.title))]
+    item_marks = [_mark(item.pk), _mark(item.barcode), re.compile(re.escape(item.record.title))]
     item_marks += [_mark(loan_id) for loan_id in loan_ids]
     return [
         (table, text)

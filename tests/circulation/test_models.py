@@ -5,7 +5,15 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from tests.factories import FineFactory, HoldFactory, ItemFactory, LoanFactory, PatronFactory
+from circulation.models import Hold, Item
+from tests.factories import (
+    BranchFactory,
+    FineFactory,
+    HoldFactory,
+    ItemFactory,
+    LoanFactory,
+    PatronFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,10 +81,28 @@ def test_a_settled_fine_keeps_no_link_to_its_loan():
         FineFactory(patron=loan.patron, loan=loan, paid_at=timezone.now())
 
 
-def test_a_patron_holds_an_item_once():
+def test_a_patron_holds_a_title_once():
     hold = HoldFactory()
     with pytest.raises(IntegrityError):
-        HoldFactory(item=hold.item, patron=hold.patron)
+        HoldFactory(record=hold.record, patron=hold.patron)
+
+
+def test_a_copy_fills_one_hold_at_a_time():
+    ready = HoldFactory(status="ready", ready_until=datetime.date(2026, 12, 1))
+    with pytest.raises(IntegrityError):
+        HoldFactory(item=ready.item, status="in_transit", pickup_branch=BranchFactory(code="NTH"))
+
+
+def test_a_waiting_title_hold_has_no_copy_and_a_trapped_one_has():
+    hold = HoldFactory()
+    with pytest.raises(IntegrityError):
+        Hold.objects.filter(pk=hold.pk).update(status="ready", ready_until=datetime.date.today())
+
+
+def test_an_item_in_transit_says_where_it_is_going():
+    item = ItemFactory()
+    with pytest.raises(IntegrityError):
+        Item.objects.filter(pk=item.pk).update(status="in_transit")
 
 
 def test_a_ready_hold_has_a_pickup_deadline():

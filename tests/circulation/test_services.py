@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from circulation import services
-from circulation.models import CirculationDay, Fine, Hold, Loan, ReadingHistoryEntry
+from circulation.models import CirculationDay, Fine, Hold, Item, Loan, ReadingHistoryEntry
 from circulation.services import CirculationError
 from patrons.models import Patron
 from tests.circulation.helpers import snapshot
@@ -120,9 +120,19 @@ def test_item_held_by_someone_else_is_refused_and_changes_nothing(patron, book, 
 
 def test_holder_checks_out_and_the_hold_is_gone(patron, book, branch):
     hold = services.hold_place(patron=patron, barcode=book.barcode, pickup_branch=branch)
-    assert hold.status == Hold.Status.READY
+    assert hold.status == Hold.Status.WAITING  # placed, not pulled: not ready yet
     checkout(patron, book, branch)
     assert not Hold.objects.exists()
+
+
+def test_the_holder_collects_the_copy_from_the_hold_shelf(patron, book, branch):
+    services.hold_place(patron=patron, barcode=book.barcode, pickup_branch=branch)
+    pulled = services.loan_checkin(barcode=book.barcode, branch=branch)
+    assert pulled.routing == services.Routing.HOLD_SHELF and pulled.hold.status == "ready"
+    refused(services.ITEM_ON_HOLD_SHELF, checkout, PatronFactory(), book, branch)
+    checkout(patron, book, branch)
+    book.refresh_from_db()
+    assert not Hold.objects.exists() and book.status == Item.Status.ON_LOAN
 
 
 def test_renewal_extends_the_loan_and_counts_it(patron, book, branch):
@@ -175,7 +185,7 @@ def test_checkin_for_an_opted_in_patron_keeps_history_but_still_forgets_the_loan
     checkout(reader, book, branch)
     services.loan_checkin(barcode=book.barcode, branch=branch)
     entry = ReadingHistoryEntry.objects.get()
-    assert (entry.patron, entry.item, entry.title) == (reader, book, book.title)
+    assert (entry.patron, entry.item, entry.title) == (reader, book, book.record.title)
     assert Loan.objects.get().patron_id is None
 
 
@@ -279,7 +289,9 @@ def test_blocked_patron_cannot_place_holds(book, branch):
 def test_cancelling_a_ready_hold_deletes_it_and_readies_the_next(patron, book, branch):
     first = services.hold_place(patron=patron, barcode=book.barcode, pickup_branch=branch)
     second = services.hold_place(patron=PatronFactory(), barcode=book.barcode, pickup_branch=branch)
-    assert second.status == Hold.Status.WAITING
+    services.loan_checkin(barcode=book.barcode, branch=branch)  # pulled for the first
+    first.refresh_from_db()
+    assert first.status == Hold.Status.READY and second.status == Hold.Status.WAITING
     services.hold_cancel(patron=patron, hold_id=first.pk)
     assert not Hold.objects.filter(pk=first.pk).exists()
     second.refresh_from_db()

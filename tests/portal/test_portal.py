@@ -47,7 +47,7 @@ def test_account_shows_own_loans_and_logs_the_reads(client, alice):
     loan = LoanFactory(patron=alice)
     client.force_login(alice.user)
     response = client.get(reverse("portal:account"))
-    assert loan.item.title in response.content.decode()
+    assert loan.item.record.title in response.content.decode()
     assert "no-store" in response["Cache-Control"]
     reads = AuditEntry.objects.filter(object_id=alice.pk, purpose="self_service")
     assert set(reads.values_list("category", flat=True)) == {"identity", "circulation"}
@@ -72,7 +72,7 @@ def test_responsible_adult_sees_the_minors_loans_but_no_history(client, carol, d
     client.force_login(carol.user)
     assert dan.first_name in client.get(reverse("portal:account")).content.decode()
     page = client.get(reverse("portal:minor_account", args=[dan.pk])).content.decode()
-    assert loan.item.title in page and "Reading history is kept for the child alone" in page
+    assert loan.item.record.title in page and "Reading history is kept for the child alone" in page
     entry = AuditEntry.objects.filter(object_id=dan.pk, purpose="guardian").latest()
     assert entry.clause == "CONF-4" and entry.actor_id == carol.user_id
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from audit.models import AuditEntry
 from circulation import services
-from circulation.models import Hold, Item, Loan
+from circulation.models import BibliographicRecord, Hold, Item, Loan
 from portal import views
 from tests.conftest import page_text
 from tests.factories import (
@@ -103,7 +103,7 @@ def test_a_responsible_adult_sees_a_childs_loans_without_any_action(client, caro
     hold = HoldFactory(patron=dan)
     client.force_login(carol.user)
     page = client.get(reverse("portal:minor_account", args=[dan.pk])).content.decode()
-    assert loan.item.title in page and hold.item.title in page
+    assert loan.item.record.title in page and hold.record.title in page
     assert "/renew/" not in page and "/cancel/" not in page and "Cancel hold" not in page
     assert _renew(client, loan).status_code == 404
     cancel = client.post(reverse("portal:hold_cancel", args=[hold.pk]))
@@ -133,7 +133,7 @@ def test_the_account_page_costs_the_same_queries_for_3_or_500_loans(client, alic
     now = datetime.datetime.now(datetime.UTC)
     for n in range(497):
         Loan.objects.create(
-            item=Item.objects.create(barcode=f"39{n:012d}", title=f"Book {n}", branch=item.branch),
+            item=ItemFactory(barcode=f"39{n:012d}", title=f"Book {n}", branch=item.branch),
             patron=alice,
             branch=item.branch,
             checked_out_at=now,
@@ -158,10 +158,14 @@ def test_the_catalogue_finds_items_by_title_author_or_barcode(client, alice):
     def found(q):
         return client.get(reverse("portal:catalogue"), {"q": q}).content.decode()
 
-    assert river.title in found("river") and "Winter Harbor" not in found("river")
-    assert withdrawn.title not in found("river")
-    assert river.title in found("quill") and river.title in found("atlas mara")
-    assert river.title in found(river.barcode)
+    title = river.record.title
+    assert title in found("river") and "Winter Harbor" not in found("river")
+    # A title whose every copy is withdrawn is listed, but cannot be held.
+    page = found("river of old")
+    assert withdrawn.record.title in page and "No copy can be lent" in page
+    assert reverse("portal:hold_place", args=[withdrawn.record.pk]) not in page
+    assert title in found("quill") and title in found("atlas mara")
+    assert title in found(river.barcode)
     assert "No results" in found("zebra")
 
 
@@ -176,67 +180,105 @@ def test_the_catalogue_marks_what_is_out_and_what_the_patron_has(client, alice, 
     # Authors are set: a generated one could share Bob's surname.
     mine = LoanFactory(patron=alice, item__title="Orchard One", item__author="Ann Lee").item
     out = LoanFactory(patron=bob, item__title="Orchard Two", item__author="Ann Lee").item
-    held = HoldFactory(patron=alice, item__title="Orchard Three", item__author="Ann Lee").item
+    held = HoldFactory(patron=alice, item__title="Orchard Three", item__author="Ann Lee").record
     ItemFactory(title="Orchard Four", author="Ann Lee")
     client.force_login(alice.user)
     html = client.get(reverse("portal:catalogue"), {"q": "orchard"}).content.decode()
-    rows = {title: html.split(title)[1].split("</tr>")[0] for title in ["One", "Two", "Three"]}
+    rows = {
+        title: html.split(title)[1].split("</li>\n  \n")[0]
+        for title in ["One", "Two", "Three", "Four"]
+    }
     assert "On loan to you" in rows["One"] and "Place a hold" not in rows["One"]
-    assert "On loan<" in rows["Two"] and "Place a hold" in rows["Two"]
+    assert "none on the shelf" in rows["Two"] and "Place a hold" in rows["Two"]
     assert "You have a hold" in rows["Three"]
+    assert "1 on the shelf" in rows["Four"] and "Place a hold" in rows["Four"]
     assert bob.last_name not in html and mine and out and held
 
 
 def test_the_catalogue_is_paged_and_its_queries_do_not_grow(client, alice):
     # Session, user, patron; the gate (asker, insert); the count of
-    # results; a page of items with their loan state; the patron's loans and
-    # holds among them.
+    # results; a page of titles; the patron's loans and holds among them;
+    # the copies per branch of the page's titles.
     ItemFactory.create_batch(3, title="Comet Tales")
     client.force_login(alice.user)
     search = {"q": "comet"}
     few = page_queries(lambda: client.get(reverse("portal:catalogue"), search))
-    assert len(few) == 9
+    assert len(few) == 10
     branch = BranchFactory(code="CEN")
+    records = BibliographicRecord.objects.bulk_create(
+        BibliographicRecord(title=f"Comet Tales {n}") for n in range(497)
+    )
     Item.objects.bulk_create(
-        Item(barcode=f"38{n:012d}", title=f"Comet Tales {n}", branch=branch) for n in range(497)
+        Item(barcode=f"38{n:012d}", record=record, branch=branch, current_branch=branch)
+        for n, record in enumerate(records)
     )
     many = page_queries(lambda: client.get(reverse("portal:catalogue"), {**search, "page": 2}))
     assert len(many) == len(few)
     html = client.get(reverse("portal:catalogue"), {**search, "page": 2}).content.decode()
-    assert "Page 2 of 25" in html and "500 results" in html and "?q=comet&amp;page=3" in html
+    assert "Page 2 of 25" in html and "500 titles" in html and "?q=comet&amp;page=3" in html
 
 
 def test_placing_a_hold_asks_where_to_pick_it_up_then_places_it(client, alice):
     north = BranchFactory(code="NTH", name="North Branch")
     item = LoanFactory(item__title="The River Atlas").item
     client.force_login(alice.user)
-    url = reverse("portal:hold_place", args=[item.pk])
+    url = reverse("portal:hold_place", args=[item.record.pk])
     ask = client.get(url).content.decode()
     assert "Pick it up at" in ask and "North Branch" in ask
     assert f'value="{alice.home_branch.pk}" selected' in ask
     response = client.post(url, {"pickup_branch": north.pk})
     assert response.status_code == 302
-    hold = Hold.objects.get(patron=alice, item=item)
+    hold = Hold.objects.get(patron=alice, record=item.record)
     assert hold.pickup_branch == north and hold.status == Hold.Status.WAITING
+    assert hold.item is None and not hold.item_level  # the title: any copy fills it
     [message] = _said(response)
     assert message == views.HOLD_PLACED.format(title="The River Atlas", branch=north)
 
 
-def test_a_hold_on_an_item_on_the_shelf_is_ready_at_once(client, alice):
+def test_a_hold_on_a_title_on_the_shelf_waits_to_be_pulled_not_ready_at_once(client, alice):
+    # Issue 17: nobody has pulled the copy yet, so it is not ready.
     item = ItemFactory(title="Winter Harbor")
     client.force_login(alice.user)
     response = client.post(
-        reverse("portal:hold_place", args=[item.pk]), {"pickup_branch": alice.home_branch.pk}
+        reverse("portal:hold_place", args=[item.record.pk]),
+        {"pickup_branch": alice.home_branch.pk},
     )
     [message] = _said(response)
-    assert message.startswith("“Winter Harbor” is on the shelf: collect it at")
+    assert message.startswith("Hold placed on “Winter Harbor”")
+    hold = Hold.objects.get(patron=alice)
+    assert hold.status == Hold.Status.WAITING and hold.ready_until is None
+    page = client.get(reverse("portal:account")).content.decode()
+    assert "Waiting" in page and "Ready" not in page
+
+
+def test_a_patron_may_insist_on_one_copy(client, alice):
+    item = ItemFactory(title="Winter Harbor")
+    other = ItemFactory(record=item.record, barcode="31009999999999")
+    client.force_login(alice.user)
+    url = reverse("portal:hold_place", args=[item.record.pk])
+    assert other.barcode in client.get(url).content.decode()
+    client.post(url, {"pickup_branch": alice.home_branch.pk, "copy": other.pk})
+    hold = Hold.objects.get(patron=alice)
+    assert hold.item == other and hold.item_level
+
+
+def test_a_copy_of_another_title_cannot_be_chosen(client, alice):
+    item = ItemFactory(title="Winter Harbor")
+    stranger = ItemFactory(title="Something Else")
+    client.force_login(alice.user)
+    response = client.post(
+        reverse("portal:hold_place", args=[item.record.pk]),
+        {"pickup_branch": alice.home_branch.pk, "copy": stranger.pk},
+    )
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not Hold.objects.filter(patron=alice).exists()
 
 
 def test_a_second_hold_on_the_same_item_is_refused_in_words(client, alice):
     hold = HoldFactory(patron=alice, item__title="Winter Harbor")
     client.force_login(alice.user)
     response = client.post(
-        reverse("portal:hold_place", args=[hold.item.pk]),
+        reverse("portal:hold_place", args=[hold.record.pk]),
         {"pickup_branch": alice.home_branch.pk},
     )
     assert response.status_code == 200
@@ -247,7 +289,7 @@ def test_a_second_hold_on_the_same_item_is_refused_in_words(client, alice):
 def test_a_withdrawn_or_missing_item_cannot_be_held(client, alice):
     withdrawn = ItemFactory(withdrawn=True)
     client.force_login(alice.user)
-    assert client.get(reverse("portal:hold_place", args=[withdrawn.pk])).status_code == 404
+    assert client.get(reverse("portal:hold_place", args=[withdrawn.record.pk])).status_code == 404
     assert client.get(reverse("portal:hold_place", args=[999999])).status_code == 404
 
 
@@ -280,7 +322,7 @@ def test_staff_and_logins_without_a_card_have_no_catalogue_or_actions(client, de
 
 def test_circulation_pages_send_anonymous_visitors_to_sign_in(client):
     item = ItemFactory()
-    for url in [reverse("portal:catalogue"), reverse("portal:hold_place", args=[item.pk])]:
+    for url in [reverse("portal:catalogue"), reverse("portal:hold_place", args=[item.record.pk])]:
         response = client.get(url)
         assert response.status_code == 302 and reverse("portal:login") in response["Location"]
 
@@ -294,4 +336,4 @@ def test_a_catalogue_search_matching_more_than_the_cap_says_so(client, alice, mo
 
     html = client.get(reverse("portal:catalogue"), {"q": "lantern"}).content.decode()
 
-    assert "More than 3 results" in html and "5 results" not in html
+    assert "More than 3 titles" in html and "5 titles" not in html

@@ -119,7 +119,10 @@ def _history_ids(p: People) -> Ids:
 
 
 def _item_ids(p: People) -> Ids:
-    return Ids(allowed=ItemFactory().pk, refused={"withdrawn": ItemFactory(withdrawn=True).pk})
+    return Ids(
+        allowed=ItemFactory().record.pk,
+        refused={"withdrawn": ItemFactory(withdrawn=True).record.pk},
+    )
 
 
 PAGES = {

@@ -48,7 +48,10 @@ def test_an_agent_sees_assigned_accounts_only_and_unassigned_ones_look_missing(
     services.agent_assign(agent=agent, patron=alice, director=director)
     loan = LoanFactory(patron=alice)
     client.force_login(agent.user)
-    assert loan.item.title in client.get(reverse("agent:account", args=[alice.pk])).content.decode()
+    assert (
+        loan.item.record.title
+        in client.get(reverse("agent:account", args=[alice.pk])).content.decode()
+    )
     unassigned = client.get(reverse("agent:account", args=[bob.pk]))
     missing = client.get(reverse("agent:account", args=[999999]))
     assert unassigned.status_code == missing.status_code == 404

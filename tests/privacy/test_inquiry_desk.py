@@ -61,7 +61,7 @@ def test_account_holder_with_identification_sees_their_loans(at_desk, alice):
         document_kind="drivers_licence",
     )
     answer = answer_of(response)
-    assert "CONF-4" in answer and loan.item.title in answer
+    assert "CONF-4" in answer and loan.item.record.title in answer
     assert alice.identity_checks.count() == 1
 
 
@@ -70,7 +70,7 @@ def test_account_holder_without_identification_is_asked_for_it(at_desk, alice):
     answer = answer_of(
         at_desk(requester="account_holder", kind="account_data", card_number=alice.card_number)
     )
-    assert "Please show identification" in answer and loan.item.title not in answer
+    assert "Please show identification" in answer and loan.item.record.title not in answer
 
 
 def test_listed_adult_with_identification_sees_minors_loans_not_history(at_desk, carol, dan):
@@ -83,7 +83,7 @@ def test_listed_adult_with_identification_sees_minors_loans_not_history(at_desk,
         identification_seen="on",
         document_kind="state_id",
     )
-    assert loan.item.title in answer_of(at_desk(**base, category="circulation"))
+    assert loan.item.record.title in answer_of(at_desk(**base, category="circulation"))
     refused = answer_of(at_desk(**base, category="reading_history"))
     assert "CONF-9" in refused and "Do not disclose" in refused
 
@@ -122,7 +122,7 @@ def test_a_named_adult_who_is_not_a_patron_is_recognised_from_the_minors_account
             category="circulation",
         )
     )
-    assert loan.item.title in answer
+    assert loan.item.record.title in answer
 
 
 def test_another_patron_gets_the_same_refusal_for_a_real_and_an_unknown_card(at_desk, alice):
@@ -181,7 +181,7 @@ def test_officer_with_a_valid_order_gets_data_when_the_desk_works_the_order(
         ),
     )
     answer = answer_of(response)
-    assert "CONF-5" in answer and loan.item.title in answer
+    assert "CONF-5" in answer and loan.item.record.title in answer
     assert order.releases.count() == 1
 
 
@@ -300,7 +300,7 @@ def test_conf_7_a_third_party_with_consent_receives_that_category(at_desk, alice
             recipient="Homework Help Inc.",
         )
     )
-    assert "CONF-7" in answer and loan.item.title in answer
+    assert "CONF-7" in answer and loan.item.record.title in answer
 
 
 def test_conf_7_the_press_without_consent_gets_nothing(at_desk, alice):
@@ -388,7 +388,7 @@ def test_a_ticked_box_without_the_document_seen_is_no_identity_check(at_desk, al
         identification_seen="on",
     )
     assert response.context["form"].errors["document_kind"]
-    assert loan.item.title not in response.content.decode()
+    assert loan.item.record.title not in response.content.decode()
     assert alice.identity_checks.count() == 0
     assert not Inquiry.objects.exists()
 
@@ -470,5 +470,5 @@ def test_an_order_answered_at_the_desk_shows_only_records_inside_its_dates(
         ),
     )
     answer = answer_of(response)
-    assert inside.item.title in answer and outside.item.title not in answer
+    assert inside.item.record.title in answer and outside.item.record.title not in answer
     assert order.releases.get().records == 1

@@ -109,7 +109,7 @@ def test_validated_order_releases_records_inside_its_dates_only(client, director
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     payload = json.loads(response.content)
     titles = [record.get("title") for record in payload["records"]]
-    assert inside.item.title in titles and outside.item.title not in titles
+    assert inside.item.record.title in titles and outside.item.record.title not in titles
     release = LegalOrderRelease.objects.get()
     assert (release.order, release.patron, release.records) == (order, alice, 1)
     entry = AuditEntry.objects.filter(

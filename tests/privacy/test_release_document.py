@@ -77,7 +77,7 @@ def test_the_document_names_library_order_issuer_records_releaser_and_a_signatur
     assert 'class="slip document"' in html and "data-print" in html
     assert "Public Library" in html
     assert "2026-CR-0042" in html and "Douglas County District Court" in html
-    assert re.search(r"<table>.*" + re.escape(loan.item.title) + r".*</table>", html, re.S)
+    assert re.search(r"<table>.*" + re.escape(loan.item.record.title) + r".*</table>", html, re.S)
     assert f"Card number {alice.card_number}" in html
     assert director.get_username() in html
     assert "Signature of the library officer releasing" in html
@@ -113,8 +113,8 @@ def test_the_document_leaves_out_records_dated_after_the_release(
         Loan.objects.filter(pk=later.pk).update(checked_out_at=timezone.now())
         client.force_login(director)  # two days on, the staff session has ended
         html = client.get(document_url(order, release)).content.decode()
-    assert loan.item.title in html
-    assert later.item.title not in html
+    assert loan.item.record.title in html
+    assert later.item.record.title not in html
 
 
 def test_reading_the_document_is_audited_like_the_release(client, director, order, alice, loan):
@@ -155,7 +155,7 @@ def test_a_worker_of_an_order_without_identity_gets_the_document_without_the_car
     release_as_document(client, clerk, order, alice)
     release = LegalOrderRelease.objects.get()
     html = client.get(document_url(order, release)).content.decode()
-    assert loan.item.title in html
+    assert loan.item.record.title in html
     assert alice.card_number not in html and f"Patron record #{alice.pk}" in html
     refused = AuditEntry.objects.filter(category="identity", object_id=alice.pk).latest("seq")
     assert (refused.decision, refused.purpose) == ("refused", "legal_order")
@@ -199,7 +199,7 @@ def test_the_document_of_an_order_no_longer_in_force_releases_nothing_and_is_log
     )
     client.force_login(director)
     response = client.get(document_url(order, release))
-    assert response.status_code == 404 and loan.item.title not in response.content.decode()
+    assert response.status_code == 404 and loan.item.record.title not in response.content.decode()
     refusal = AuditEntry.objects.filter(purpose="legal_order", object_id=alice.pk).latest("seq")
     assert (refusal.decision, refusal.clause) == ("refused", "CONF-5")
 

@@ -451,7 +451,7 @@ def test_at_a_desk_a_role_tells_the_account_holder_only_its_own_work(
             "document_kind": "passport",
         },
     ).content.decode()
-    secret = "Beekeeping" if category == "reference" else loan.item.title
+    secret = "Beekeeping" if category == "reference" else loan.item.record.title
     assert (secret in page) is told
     read = AuditEntry.objects.filter(object_id=alice.pk, category=category).latest("seq")
     # The patron later sees which role read their record at the desk, not "the account holder".
