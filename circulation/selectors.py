@@ -169,11 +169,7 @@ def payment_receipt(
 
 def hold_for_slip(*, user: Any, hold_id: int) -> tuple[Hold, Patron] | None:
     """Return a hold and its patron, read through the gate for holds (logged); None if no hold."""
-    hold = (
-        Hold.objects.select_related("record", "item", "pickup_branch")
-        .filter(pk=hold_id, status__in=[Hold.Status.IN_TRANSIT, Hold.Status.READY])
-        .first()
-    )
+    hold = Hold.objects.select_related("record", "item", "pickup_branch").filter(pk=hold_id).first()
     if hold is None:
         return None
     patron = access.find_patron(

@@ -526,7 +526,7 @@ def _scanned_item(barcode: str) -> Item:
     if found is None:
         raise CirculationError(UNKNOWN_BARCODE)
     BibliographicRecord.objects.select_for_update().filter(pk=found["record_id"]).first()
-    return Item.objects.select_for_update().select_related("record").get(pk=found["pk"])
+    return Item.objects.select_for_update(of=("self",)).select_related("record").get(pk=found["pk"])
 
 
 def _trapped_hold(item: Item) -> Hold | None:

@@ -42,6 +42,9 @@ urlpatterns = [
         name="desk_fine_waive",
     ),
     path("desk/holds/<int:hold_id>/slip/", views.desk_hold_slip, name="desk_hold_slip"),
+    path("desk/pull-list/", views.pull_list, name="pull_list"),
+    path("desk/in-transit/", views.in_transit, name="in_transit"),
+    path("desk/hold-shelf/", views.hold_shelf, name="hold_shelf"),
     path(
         "desk/payments/<int:payment_id>/receipt/",
         views.desk_payment_receipt,

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from circulation import selectors, services
+from circulation import hold_queues, selectors, services
 from circulation.forms import (
     BarcodeForm,
     BranchForm,
@@ -587,5 +587,62 @@ def desk_payment_receipt(request: HttpRequest, payment_id: int) -> HttpResponse:
             "receipt": receipt,
             "received_at": timezone.localtime(receipt.payment.received_at),
             "printed_at": timezone.localtime(),
+        },
+    )
+
+
+# Holds in motion at the desk's branch (circulation.hold_queues): what to pull
+# from the shelves, what is travelling, and what waits on the hold shelf.
+
+
+def _queue_branch(request: HttpRequest) -> tuple[Branch | None, BranchForm]:
+    """Return the branch a queue page shows: the one asked for (?branch=), else the desk's."""
+    form = BranchForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return form.cleaned_data["branch"], form
+    branch = desk_branch(request)
+    return branch, BranchForm(initial={"branch": branch})
+
+
+@require_GET
+@holds_page
+def pull_list(request: HttpRequest) -> HttpResponse:
+    """The copies to take from this branch's shelves for waiting holds; it names no patron."""
+    branch, form = _queue_branch(request)
+    lines = hold_queues.pull_list(branch) if branch else []
+    return render(
+        request,
+        "circulation/desk/pull_list.html",
+        {"branch": branch, "branch_form": form, "lines": lines, "limit": hold_queues.LIST_LIMIT},
+    )
+
+
+@require_GET
+@holds_page
+def in_transit(request: HttpRequest) -> HttpResponse:
+    """Copies on their way from and to this branch for holds; it names no patron."""
+    branch, form = _queue_branch(request)
+    sent, coming = hold_queues.in_transit(branch) if branch else ([], [])
+    return render(
+        request,
+        "circulation/desk/in_transit.html",
+        {"branch": branch, "branch_form": form, "sent": sent, "coming": coming},
+    )
+
+
+@require_GET
+@holds_page
+def hold_shelf(request: HttpRequest) -> HttpResponse:
+    """The holds ready on this branch's hold shelf, with holders as the gate allows (logged)."""
+    branch, form = _queue_branch(request)
+    lines = hold_queues.hold_shelf(user=request.user, branch=branch) if branch else []
+    return render(
+        request,
+        "circulation/desk/hold_shelf.html",
+        {
+            "branch": branch,
+            "branch_form": form,
+            "lines": lines,
+            "expired": sum(line.expired for line in lines),
         },
     )

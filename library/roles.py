@@ -114,13 +114,20 @@ _DESK = (
     "privacy.view_consent",
     "privacy.add_consent",
     "privacy.change_consent",
+    "circulation.view_bibliographicrecord",
     "circulation.view_item",
     "circulation.view_loan",
     "circulation.view_hold",
     "circulation.view_fine",
     "circulation.view_loanrule",
 )
-_CATALOGUE = ("circulation.add_item", "circulation.change_item", "circulation.change_loanrule")
+_CATALOGUE = (
+    "circulation.add_bibliographicrecord",
+    "circulation.change_bibliographicrecord",
+    "circulation.add_item",
+    "circulation.change_item",
+    "circulation.change_loanrule",
+)
 # Every staff member may record an outside request for footage and see the
 # stills shared while a ban is in effect (CAM-4, CAM-6).
 _ALL_STAFF = ("library.view_branch", "facilities.add_outsiderequest", "facilities.view_still")
@@ -171,6 +178,7 @@ ROLES: dict[Role, RoleRights] = {
             "patrons.view_patron",
             "privacy.view_identitycheck",
             "privacy.add_identitycheck",
+            "circulation.view_bibliographicrecord",
             "circulation.view_item",
         ),
         _ALL_STAFF,

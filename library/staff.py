@@ -103,6 +103,9 @@ class MenuItem:
 # page's own requirement (see staff_menu), never from a list kept here.
 STAFF_MENU = (
     MenuItem("Circulation desk", "circulation:desk"),
+    MenuItem("Hold shelf", "circulation:hold_shelf"),
+    MenuItem("Pull list", "circulation:pull_list"),
+    MenuItem("In transit", "circulation:in_transit"),
     MenuItem("Found items", "circulation:found_list"),
     MenuItem("Patrons", "patrons:find"),
     MenuItem("Computers", "activity:computers"),

@@ -1,4 +1,4 @@
-"""Two desks checking out the same item at the same moment: exactly one succeeds."""
+"""Two desks acting on the same item, title or fine at the same moment: exactly one succeeds."""
 
 import threading
 import time
@@ -23,13 +23,13 @@ def test_two_desks_checking_out_one_item_at_once_one_wins(on_postgres, monkeypat
 
     # Widen the window between the check and the insert, where an unlocked
     # check-out would let both desks see the item free.
-    front = services._front_of_queue
+    needed = services._needed_for_others
 
-    def slow_front(item):
+    def slow_needed(item, patron):
         time.sleep(0.3)
-        return front(item)
+        return needed(item, patron)
 
-    monkeypatch.setattr(services, "_front_of_queue", slow_front)
+    monkeypatch.setattr(services, "_needed_for_others", slow_needed)
     # With the row lock the second desk sees the loan and never tries to write
     # one; without it both would insert and the unique constraint would catch it.
     inserts: list[int] = []
@@ -146,3 +146,109 @@ def test_two_desks_taking_payments_for_one_fine_at_once_cannot_over_pay(on_postg
     refused = services.PAYMENT_OVER_BALANCE.format(amount="3.00", balance="1.00")
     assert sorted(outcomes) == sorted(["ok", refused])
     assert [payment.amount for payment in FinePayment.objects.all()] == [Decimal("3.00")]
+
+
+def _at_once(*actions) -> list[object]:
+    """Run each action on its own connection, all released together; return results or errors."""
+    barrier = threading.Barrier(len(actions))
+    results: list[object] = []
+
+    def run(action):
+        try:
+            barrier.wait()
+            results.append(action())
+        except services.CirculationError as error:
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    return results
+
+
+def _slow_route(monkeypatch):
+    # Widen the window between choosing the next hold and trapping the copy for
+    # it, where two unlocked desks would both choose the same hold.
+    shelve = services._hold_shelve
+
+    def slow(hold, item, today):
+        time.sleep(0.5)
+        return shelve(hold, item, today)
+
+    monkeypatch.setattr(services, "_hold_shelve", slow)
+
+
+@committed
+def test_two_desks_scanning_the_last_copy_for_two_holds_fill_exactly_one(on_postgres, monkeypatch):
+    from circulation.models import Hold, Item
+
+    branch = BranchFactory(code="CEN")
+    item = ItemFactory(branch=branch)
+    for _ in range(2):
+        services.hold_place(
+            patron=PatronFactory(home_branch=branch), barcode=item.barcode, pickup_branch=branch
+        )
+    _slow_route(monkeypatch)
+    results = _at_once(
+        lambda: services.loan_checkin(barcode=item.barcode, branch=branch),
+        lambda: services.loan_checkin(barcode=item.barcode, branch=branch),
+    )
+    routings = sorted(result.routing for result in results)  # type: ignore[attr-defined]
+    assert routings == sorted([services.Routing.HOLD_SHELF, services.Routing.ALREADY_ROUTED])
+    assert Hold.objects.filter(status=Hold.Status.READY).count() == 1
+    assert Hold.objects.filter(status=Hold.Status.WAITING).count() == 1
+    assert Item.objects.get(pk=item.pk).status == Item.Status.ON_HOLD_SHELF
+
+
+@committed
+def test_two_copies_scanned_at_once_for_one_hold_fill_it_once(on_postgres, monkeypatch):
+    from circulation.models import Hold, Item
+
+    branch = BranchFactory(code="CEN")
+    first = ItemFactory(branch=branch)
+    second = ItemFactory(branch=branch, record=first.record)
+    hold = services.hold_place(
+        patron=PatronFactory(home_branch=branch), barcode=first.barcode, pickup_branch=branch
+    )
+    _slow_route(monkeypatch)
+    results = _at_once(
+        lambda: services.loan_checkin(barcode=first.barcode, branch=branch),
+        lambda: services.loan_checkin(barcode=second.barcode, branch=branch),
+    )
+    # One copy goes to the hold shelf; the other finds no hold and is refused as
+    # a shelf scan nobody wants (nothing changed), or is shelved.
+    trapped = [r for r in results if getattr(r, "routing", None) == services.Routing.HOLD_SHELF]
+    assert len(trapped) == 1
+    hold.refresh_from_db()
+    assert hold.status == Hold.Status.READY
+    statuses = sorted(Item.objects.filter(record=first.record).values_list("status", flat=True))
+    assert statuses == sorted([Item.Status.ON_HOLD_SHELF, Item.Status.ON_SHELF])
+
+
+@committed
+def test_two_copies_scanned_at_once_for_two_holds_fill_both_one_each(on_postgres, monkeypatch):
+    # Without the title's lock the second desk waits on the first hold's row, finds
+    # it taken, and shelves its copy though a second patron is waiting.
+    from circulation.models import Hold, Item
+
+    branch = BranchFactory(code="CEN")
+    first = ItemFactory(branch=branch)
+    second = ItemFactory(branch=branch, record=first.record)
+    for _ in range(2):
+        services.hold_place(
+            patron=PatronFactory(home_branch=branch), barcode=first.barcode, pickup_branch=branch
+        )
+    _slow_route(monkeypatch)
+    _at_once(
+        lambda: services.loan_checkin(barcode=first.barcode, branch=branch),
+        lambda: services.loan_checkin(barcode=second.barcode, branch=branch),
+    )
+    ready = Hold.objects.filter(status=Hold.Status.READY)
+    assert ready.count() == 2 and len({hold.item_id for hold in ready}) == 2
+    assert set(Item.objects.filter(record=first.record).values_list("status", flat=True)) == {
+        Item.Status.ON_HOLD_SHELF
+    }

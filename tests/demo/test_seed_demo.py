@@ -30,7 +30,15 @@ def test_seed_demo_loads_a_realistic_library(seeded):
     assert 20 <= Patron.objects.minors().count() <= 80
     assert Patron.objects.filter(keeps_reading_history=True).count() >= 10
     assert Loan.objects.filter(returned_at__isnull=True).count() == 300
-    assert Hold.objects.count() == 60
+    # Holds in every state the desk sees, each copy where its hold says it is.
+    assert {"waiting", "in_transit", "ready"} <= set(Hold.objects.values_list("status", flat=True))
+    for hold in Hold.objects.exclude(status="waiting").select_related("item"):
+        item = hold.item
+        if hold.status == "ready":
+            assert (item.status, item.current_branch_id) == ("hold_shelf", hold.pickup_branch_id)
+        else:
+            assert (item.status, item.transit_to_id) == ("in_transit", hold.pickup_branch_id)
+    assert not Hold.objects.filter(status="waiting", item__isnull=False).exists()
     assert Fine.objects.exists()
 
 

@@ -342,6 +342,19 @@ admin:circulation_loanrule_change
   POST    in    in    in    in   404   404   200   404   404   200   404    in   200
 staff/admin/circulation/loanrule/<path:object_id>/
   *       in    in    in    in   302   302   302   302   302   302   302    in   302
+admin:circulation_bibliographicrecord_changelist
+  *       in    in    in    in   200   200   200   404   404   200   404    in   200
+admin:circulation_bibliographicrecord_add
+  *       in    in    in    in   404   404   200   404   404   200   404    in   200
+admin:circulation_bibliographicrecord_history
+  *       in    in    in    in   200   200   200   404   404   200   404    in   200
+admin:circulation_bibliographicrecord_delete
+  *       in    in    in    in   404   404   404   404   404   404   404    in   200
+admin:circulation_bibliographicrecord_change
+  GET     in    in    in    in   200   200   200   404   404   200   404    in   200
+  POST    in    in    in    in   404   404   200   404   404   200   404    in   200
+staff/admin/circulation/bibliographicrecord/<path:object_id>/
+  *       in    in    in    in   302   302   302   302   302   302   302    in   302
 admin:circulation_item_changelist
   *       in    in    in    in   200   200   200   404   404   200   404    in   200
 admin:circulation_item_add
@@ -659,6 +672,17 @@ circulation:desk_receipt
   GET     in   404   404   404   200   404   200   404   404   200   404   404   404
   POST   405   405   405   405   405   405   405   405   405   405   405   405   405
 circulation:desk_hold_slip
+  GET     in   404   404   404   200   404   200   404   404   200   404   404   404
+  POST   405   405   405   405   405   405   405   405   405   405   405   405   405
+# Holds in motion at a branch: the pull list and in-transit list name no patron;
+# the hold shelf shows holders as the gate allows (CONF-3, CONF-9).
+circulation:pull_list
+  GET     in   404   404   404   200   404   200   404   404   200   404   404   404
+  POST   405   405   405   405   405   405   405   405   405   405   405   405   405
+circulation:in_transit
+  GET     in   404   404   404   200   404   200   404   404   200   404   404   404
+  POST   405   405   405   405   405   405   405   405   405   405   405   405   405
+circulation:hold_shelf
   GET     in   404   404   404   200   404   200   404   404   200   404   404   404
   POST   405   405   405   405   405   405   405   405   405   405   405   405   405
 circulation:desk_payment_receipt

@@ -121,7 +121,7 @@ FORMS = [
     Form(
         "portal place a hold",
         "alice",
-        lambda w: f"/portal/catalogue/{w.item_shelf.pk}/hold/",
+        lambda w: f"/portal/catalogue/{w.item_shelf.record.pk}/hold/",
         lambda w: {"pickup_branch": w.branch.pk},
     ),
     Form(
@@ -217,8 +217,7 @@ FORMS = [
         _at("/staff/admin/circulation/item/add/"),
         lambda w: {
             "barcode": "31000000009999",
-            "title": "A New Book",
-            "author": "A. Writer",
+            "record": w.item_shelf.record.pk,
             "call_number": "800 WRI",
             "item_type": "book",
             "branch": w.branch.pk,

@@ -109,7 +109,7 @@ STEPS: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
     "reading history": lambda mp: mp.setattr(ReadingHistoryEntry, "save", database_error),
     "daily count": lambda mp: mp.setattr(circulation, "_count", database_error),
     "forgetting": lambda mp: mp.setattr(circulation, "loan_forget", database_error),
-    "next hold": lambda mp: mp.setattr(circulation, "_promote_next_hold", database_error),
+    "next hold": lambda mp: mp.setattr(circulation, "_hold_shelve", database_error),
 }
 # A late return first writes the fine (and keeps the patron for it); one on time
 # first writes the reading history, then forgets the patron.
@@ -163,7 +163,7 @@ def test_a_check_out_failing_after_the_loan_is_written_leaves_everything_as_befo
     with pytest.raises(DatabaseError):
         circulation.loan_checkout(patron=reader, barcode=item.barcode, branch=branch)
     before.assert_unchanged()
-    assert Hold.objects.filter(item=item, patron=reader).exists()
+    assert Hold.objects.filter(record=item.record, patron=reader).exists()
 
 
 def test_settling_a_fine_failing_before_the_loan_is_forgotten_leaves_it_unsettled(

@@ -49,7 +49,7 @@ def _values(key: str, route: str, world: World, missing: bool) -> dict[str, obje
         "portal:consent_withdraw": {"pk": other or w.consent.pk},
         "portal:loan_renew": {"pk": other or w.loan.pk},
         "portal:hold_cancel": {"pk": other or w.hold.pk},
-        "portal:hold_place": {"pk": other or w.item_shelf.pk},
+        "portal:hold_place": {"pk": other or w.item_shelf.record.pk},
         "portal:reading_history_entry_delete": {"pk": other or w.history_entry.pk},
         "admin:view_on_site": {"content_type_id": w.item_type.pk, "object_id": w.item_out.pk},
         "admin:app_list": {"app_label": "patrons"},

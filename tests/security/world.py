@@ -269,6 +269,7 @@ def build_world() -> World:
             "privacy.consent": consent,
             "circulation.loanrule": LoanRuleFactory(),
             "circulation.item": item_out,
+            "circulation.bibliographicrecord": item_out.record,
             "circulation.loan": loan,
             "circulation.hold": hold,
             "circulation.fine": fine,
