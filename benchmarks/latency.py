@@ -7,6 +7,7 @@ PostgreSQL, requests spread across both, and the audit chain still linear.
 import random
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import Group, User
 from django.db.models import Exists, OuterRef
@@ -21,6 +22,22 @@ from library.roles import Role
 from patrons.models import Patron
 
 TARGET_P95 = 0.050
+
+
+def _catalogue_searches(rng: random.Random, count: int = 200) -> list[str]:
+    """What patrons type, from the scale data's own words: a title word, a surname, both, or
+    an adjective and a word of one title."""
+    from demo.seed import LAST_NAMES, TITLE_ADJECTIVES, TITLE_WORDS
+
+    shapes = [
+        lambda: rng.choice(TITLE_WORDS),
+        lambda: rng.choice(LAST_NAMES),
+        lambda: f"{rng.choice(TITLE_WORDS)} {rng.choice(LAST_NAMES)}",
+        lambda: f"{rng.choice(TITLE_ADJECTIVES)} {rng.choice(TITLE_WORDS)}",
+    ]
+    return [rng.choice(shapes)().lower() for _ in range(count)]
+
+
 CLIENTS = 4
 DESK_BRANCH_KEY = "desk_branch"  # circulation.views.SESSION_BRANCH
 
@@ -99,6 +116,7 @@ def prepare(*, portal_users: int = 40) -> Fixtures:
 
 def run(*, fixtures: Fixtures, seconds: float, workers: int) -> list[Result]:
     rng = random.Random(2)
+    searches = _catalogue_searches(rng)
     results = []
     with gunicorn(workers=workers) as port:
         cases = [
@@ -121,6 +139,16 @@ def run(*, fixtures: Fixtures, seconds: float, workers: int) -> list[Result]:
                 [Client(port, session) for session in fixtures.desk],
                 lambda client, n: client.get(
                     f"/staff/admin/patrons/patron/?q={rng.choice(fixtures.last_names)[:4]}"
+                ),
+                {200},
+            ),
+            (
+                # Issue 17: one row per title at 500,000 titles (full size); the
+                # words are the scale data's own, so each matches many titles.
+                "catalogue search (titles, trigram)",
+                [Client(port, fixtures.portal[index]) for index in range(CLIENTS)],
+                lambda client, n: client.get(
+                    "/portal/catalogue/?" + urlencode({"q": rng.choice(searches)})
                 ),
                 {200},
             ),

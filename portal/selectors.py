@@ -14,6 +14,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from circulation.catalogue import InvalidIsbn, normalise_isbn
 from circulation.models import BibliographicRecord, Fine, Hold, Item, Loan, ReadingHistoryEntry
+from library.paginators import CappedCountPaginator
 from library.roles import Role
 from patrons.models import Patron
 from privacy.models import LegalOrder
@@ -67,25 +68,36 @@ def reading_history(patron: Patron, *, search: str = "") -> QuerySet[ReadingHist
 
 
 def catalogue_search(search: str) -> QuerySet[BibliographicRecord]:
-    """Return the titles matching every word of `search` (title or author), an ISBN or a barcode.
+    """Return the titles matching every word of `search` (title or author), or one ISBN or barcode.
 
-    One row per title, ordered by title. Each word is matched against the
-    record's upper-cased search text, which PostgreSQL serves from one trigram
-    index (circulation migration 0012); no patron is read.
+    One row per title, ordered by title. A single term that is a copy's
+    barcode or a title's ISBN finds that title alone (one indexed query).
+    Otherwise each word is matched against the record's upper-cased search
+    text through one trigram index (circulation migration 0012), and only as
+    many matches as the paginator counts are taken before ordering: past that the page says
+    "more than 1,000" and asks for another word, and ordering every match of a
+    common word by title would cost a sort over tens of thousands of rows at
+    500,000 titles. No patron is read.
     """
     terms = _terms(search)
     if not terms:
         return BibliographicRecord.objects.none()
+    if len(terms) == 1:
+        exact = Q(items__barcode=terms[0])
+        with contextlib.suppress(InvalidIsbn):  # not an ISBN: the barcode only
+            exact |= Q(isbn=normalise_isbn(terms[0]))
+        found = list(
+            BibliographicRecord.objects.filter(exact).order_by().values_list("pk", flat=True)[:2]
+        )
+        if found:
+            return BibliographicRecord.objects.filter(pk__in=found).order_by("title", "pk")
     words = Q()
     for term in terms:
         words &= Q(search_text__contains=term.upper())
-    key = search.strip()
-    exact = Q(items__barcode=key) if len(terms) == 1 else Q(pk__in=[])
-    if len(terms) == 1:
-        with contextlib.suppress(InvalidIsbn):  # not an ISBN: words and barcode only
-            exact |= Q(isbn=normalise_isbn(key))
-    by_copy = BibliographicRecord.objects.filter(exact).values("pk")
-    return BibliographicRecord.objects.filter(words | Q(pk__in=by_copy)).order_by("title", "pk")
+    # One more than the paginator counts to, so it can still say "more than".
+    cap = CappedCountPaginator.cap + 1
+    matches = BibliographicRecord.objects.filter(words).order_by().values("pk")[:cap]
+    return BibliographicRecord.objects.filter(pk__in=matches).order_by("title", "pk")
 
 
 @dataclass(frozen=True)
