@@ -8,6 +8,7 @@ page, the patron list, and the auditors' export of the trail.
 import csv
 import datetime
 import io
+import json
 import os
 import subprocess
 import sys
@@ -336,6 +337,21 @@ def test_the_trail_counts_notices_and_deletions_and_names_no_one(client, staff, 
     for entry in stored:
         assert set(entry.additional_data) <= {"bulk", "count", "reason", "kind", "emailed"}
         assert entry.object_pk not in ids and entry.object_id is None and not entry.changes
+
+
+# --- What the patron sees of it
+
+
+def test_the_patrons_download_shows_the_month_of_their_last_loan_and_the_notice(client, run_mail):
+    erin = dormant("erin")
+    run_mail()
+    with time_machine.travel(FOUR_YEARS_AGO, tick=False):
+        LoanFactory(patron=erin)  # stamps the month it went out
+    client.force_login(erin.user)
+    data = json.loads(client.get(reverse("portal:download")).content)
+    [account] = [row for row in data["identity"] if row["kind"] == "account"]
+    assert account["last_active_month"] == timezone.localtime(FOUR_YEARS_AGO).strftime("%Y-%m")
+    assert account["told_unused_account_is_deleted_on"] == timezone.localdate().isoformat()
 
 
 # --- Settings
