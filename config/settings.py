@@ -325,7 +325,19 @@ LIBRARY_RETENTION_DAYS = {
     "found_items": env_int("RETENTION_FOUND_ITEMS_DAYS", 90),
     "settled_fines": env_int("RETENTION_SETTLED_FINES_DAYS", 400),
     "expired_holds": env_int("RETENTION_EXPIRED_HOLDS_DAYS", 0),  # after the pickup date
+    # CONF-3: a patron account with no activity for this long is told, then,
+    # after the grace days below with still none, deleted (patrons.retention).
+    "inactive_accounts": env_int("RETENTION_INACTIVE_ACCOUNTS_DAYS", 3 * 365, minimum=30),
 }
+RETENTION_INACTIVE_ACCOUNTS_GRACE_DAYS = env_int(
+    "RETENTION_INACTIVE_ACCOUNTS_GRACE_DAYS", 30, minimum=1
+)
+if LIBRARY_RETENTION_DAYS["inactive_accounts"] <= RETENTION_INACTIVE_ACCOUNTS_GRACE_DAYS:
+    # A notice older than the inactivity period is not acted on (patrons.selectors).
+    raise ImproperlyConfigured(
+        "RETENTION_INACTIVE_ACCOUNTS_GRACE_DAYS must be shorter than "
+        "RETENTION_INACTIVE_ACCOUNTS_DAYS"
+    )
 
 LOGGING = {
     "version": 1,

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PatronsConfig(AppConfig):
     name = "patrons"
     verbose_name = "Patrons"
+
+    def ready(self) -> None:
+        from patrons import receivers
+
+        receivers.connect()

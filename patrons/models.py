@@ -80,6 +80,18 @@ class Patron(models.Model):
     # CONF-9: reading history is kept only for a patron who opted in.
     keeps_reading_history = models.BooleanField(default=False)
     reading_history_changed_at = models.DateTimeField(null=True, blank=True)
+    # CONF-3, inactive accounts (patrons.retention): the first day of the month
+    # of the patron's last loan, hold or activity session, stamped by
+    # patrons.receivers. Only the month: a day, beside a returned loan's day,
+    # could tie the patron to that loan (CONF-9).
+    last_active_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The month of the last check-out, renewal, check-in, hold or session.",
+    )
+    # The day the patron was told the account would be deleted for want of use;
+    # cleared once they use it again.
+    inactivity_notice_on = models.DateField(null=True, blank=True)
 
     objects = PatronQuerySet.as_manager()
 

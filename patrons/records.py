@@ -33,6 +33,11 @@ def _identity(patron: Patron, window: Window) -> list[dict[str, Any]]:
             "email": patron.email,
             "date_of_birth": patron.date_of_birth.isoformat(),
             "registered_on": patron.registered_on.isoformat(),
+            # Kept to delete an unused account (CONF-3): only the month is stored.
+            "last_active_month": (
+                patron.last_active_on.strftime("%Y-%m") if patron.last_active_on else None
+            ),
+            "told_unused_account_is_deleted_on": _when(patron.inactivity_notice_on),
         }
     ]
     # The listing is the account's; a listed adult who is a patron is named

@@ -13,14 +13,18 @@ call these.
 
 import datetime
 import secrets
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
+from audit import entries
+from audit.models import AuditEntry
 from library.models import Branch
 from patrons import cards, selectors, tasks
 from patrons.forms import EMAIL_NEEDS_IDENTITY
@@ -356,3 +360,97 @@ def patron_unblock(*, patron: Patron, reason: str, ended_by: Any) -> PatronBlock
         patron.status = Patron.Status.ACTIVE
         patron.save(update_fields=["status"])
     return block
+
+
+# --- Inactive accounts (CONF-3): told first, deleted after the grace period.
+# purge_expired runs these through the retention kind in patrons.retention.
+INACTIVE_KIND = "inactive patron accounts"
+INACTIVE_ERASED = (
+    "inactive accounts deleted, their logins disabled: no activity for the inactivity "
+    "period, nor in the grace period after the notice"
+)
+INACTIVE_NOTIFIED = (
+    "inactive accounts told they will be deleted: no activity for the inactivity period"
+)
+INACTIVE_NOTICE_WITHDRAWN = (
+    "notices of deletion withdrawn: the accounts were used, or are needed, since"
+)
+
+
+def patrons_inactive_erase(queryset: Any) -> int:
+    """Delete each account in a batch of inactive ones with its login disabled; return how many.
+
+    Reuses patron_delete, so an erased account goes exactly as one deleted in
+    the admin. A record that came to need the account since the batch was read
+    (a check-out, say) protects it: that account is kept, the others go.
+    """
+    count = 0
+    # Only the patron rows are locked: the batch's query joins other tables.
+    for patron in queryset.select_for_update(of=("self",)).select_related("user"):
+        try:
+            patron_delete(patron=patron)
+        except ProtectedError:
+            continue
+        count += 1
+    return count
+
+
+def _inactive_notice_queue(email: str, delete_on: datetime.date) -> None:
+    tasks.inactive_account_notice_queue(email=email, day=delete_on.isoformat())
+
+
+def patrons_inactive_notify(
+    *, now: datetime.datetime, batch_size: int = 1000, actor: Any = None
+) -> int:
+    """Record a notice for each newly inactive account and mail those with an address.
+
+    A patron with no email address is not written to: the notice day is
+    recorded all the same, and the grace period runs from it (the desk sees
+    neither; using the account in any way keeps it). Each batch leaves one
+    summary entry in the audit trail: how many, never whose. Safe to run
+    again: a told account is not told again until it has been used since.
+    Notices of accounts used, needed or held since are withdrawn first.
+    Returns how many accounts were told.
+    """
+    entries.summarised_batches(
+        lambda: Patron.objects.filter(
+            pk__in=list(
+                selectors.accounts_with_stale_notice(now=now).values_list("pk", flat=True)[
+                    :batch_size
+                ]
+            )
+        ).update(inactivity_notice_on=None),
+        batch_size=batch_size,
+        model=Patron,
+        action=AuditEntry.Action.UPDATE,
+        reason=INACTIVE_NOTICE_WITHDRAWN,
+        clause="CONF-3",
+        actor=actor,
+    )
+    today = timezone.localdate(now)
+    delete_on = today + datetime.timedelta(days=settings.RETENTION_INACTIVE_ACCOUNTS_GRACE_DAYS)
+    total = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                selectors.accounts_to_notify(now=now)
+                .select_for_update(of=("self",))
+                .order_by("pk")
+                .values_list("pk", "email")[:batch_size]
+            )
+            if not due:
+                return total
+            Patron.objects.filter(pk__in=[pk for pk, _ in due]).update(inactivity_notice_on=today)
+            addresses = [email for _, email in due if email]
+            entries.record_summary(
+                model=Patron,
+                action=AuditEntry.Action.UPDATE,
+                count=len(due),
+                reason=INACTIVE_NOTIFIED,
+                clause="CONF-3",
+                actor=actor,
+                details={"kind": INACTIVE_KIND, "emailed": len(addresses)},
+            )
+            for email in addresses:
+                transaction.on_commit(partial(_inactive_notice_queue, email, delete_on))
+        total += len(due)

@@ -94,3 +94,45 @@ def address_changed_notice_queue(*, old_email: str, day: str) -> None:
         argsrepr=HIDDEN_ARGS,
         kwargsrepr="{'old_email': '***', 'day': '***'}",
     )
+
+
+INACTIVE_NOTICE_SUBJECT = "Your library account will be closed"
+INACTIVE_NOTICE_BODY = (
+    "Your library account has not been used for a long time. To protect your privacy, "
+    "the library deletes accounts nobody uses.\n\n"
+    "Unless you use your account before {day} (sign in to the online account, borrow, "
+    "renew or reserve something, or renew your card at any library), it will be deleted "
+    "on or after that day, and your online login with it. Using it once is enough to keep it."
+)
+
+
+@shared_task(
+    autoretry_for=(MailNotSent,),
+    retry_backoff=True,
+    retry_backoff_max=MAIL_RETRY_MAX_DELAY,
+    retry_jitter=True,
+    max_retries=MAIL_RETRIES,
+)
+def inactive_account_notice(*, email: str, day: str) -> None:
+    """Tell an account's address that the unused account is deleted from `day` on (CONF-3)."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    try:
+        send_mail(
+            INACTIVE_NOTICE_SUBJECT,
+            INACTIVE_NOTICE_BODY.format(day=day),
+            settings.DEFAULT_FROM_EMAIL,
+            [email],
+        )
+    except OSError as error:
+        raise MailNotSent(MAIL_NOT_SENT.format(kind=type(error).__name__)) from None
+
+
+def inactive_account_notice_queue(*, email: str, day: str) -> None:
+    """Queue the notice of deletion, with the address kept out of logs."""
+    inactive_account_notice.apply_async(
+        kwargs={"email": email, "day": day},
+        argsrepr=HIDDEN_ARGS,
+        kwargsrepr="{'email': '***', 'day': '***'}",
+    )

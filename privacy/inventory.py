@@ -103,7 +103,11 @@ INVENTORY: tuple[Holding, ...] = (
             "date_of_birth",
         ),
         free_text=("desk_note",),
-        retention=KEPT_WITH_ACCOUNT,
+        # The month of the last loan, hold or session, and the day the patron
+        # was told an unused account is deleted: never in the trail, where an
+        # exact time beside a returned loan's day could name the borrower (CONF-9).
+        unlogged=("last_active_on", "inactivity_notice_on"),
+        retention="inactive patron accounts",
         anonymisation="Deleting the patron disables and scrubs their portal login.",
         logged=True,
         admin_purpose=Purpose.REGISTRATION,
@@ -117,7 +121,10 @@ INVENTORY: tuple[Holding, ...] = (
         identity=("username", "first_name", "last_name", "email"),
         secret=("password",),
         unlogged=("last_login",),
-        retention="Kept while the login exists; a deleted patron's login is disabled and scrubbed.",
+        retention=(
+            "Kept while the login exists; a deleted patron's login is disabled and scrubbed, "
+            "also when purge_expired deletes an inactive account."
+        ),
         anonymisation="Scrubbed of its name, email and password, and disabled.",
         # Its flags (staff, superuser, active), password, groups and direct
         # permissions are its rights.

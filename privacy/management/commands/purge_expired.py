@@ -17,7 +17,10 @@ class Command(BaseCommand):
         "audit entry with the kind and the count, never whose. Safe to run again: a second "
         "run finds nothing more. Circulation's kind 'returned loans forgotten' forgets the "
         "patron of any returned loan that no unpaid fine needs (CONF-9), the safety net "
-        "behind check-in."
+        "behind check-in. Patrons' kind 'inactive patron accounts' tells an account unused for "
+        "RETENTION_INACTIVE_ACCOUNTS_DAYS that it will be deleted, and deletes it (its login "
+        "disabled and scrubbed) once RETENTION_INACTIVE_ACCOUNTS_GRACE_DAYS pass with still no "
+        "use, never while a loan, an unpaid fine or a legal hold needs it (CONF-3)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
