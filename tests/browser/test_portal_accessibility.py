@@ -62,7 +62,7 @@ def test_axe_finds_no_serious_violation_on_the_main_portal_pages(
         "/portal/consents/",
         "/portal/who-has-seen-my-record/",
         "/portal/catalogue/?q=orchard",
-        f"/portal/catalogue/{item.pk}/hold/",
+        f"/portal/catalogue/{item.record.pk}/hold/",
         "/portal/minors/999999/",  # the "not found" page
     ]:
         page.goto(f"{live_server.url}{path}")

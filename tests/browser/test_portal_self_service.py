@@ -104,7 +104,7 @@ def test_patron_places_a_hold_from_the_catalogue_and_cancels_it(
     shoot("portal-hold-place")
     page.get_by_role("button", name="Place hold").click()
     expect(page.get_by_text("Hold placed on “The Silver Orchard”")).to_be_visible()
-    assert Hold.objects.filter(patron=alice, item=item).exists()
+    assert Hold.objects.filter(patron=alice, record=item.record).exists()
     page.get_by_role("button", name="Cancel hold on “The Silver Orchard”").click()
     expect(page.get_by_text("Your hold on “The Silver Orchard” is cancelled.")).to_be_visible()
     assert not Hold.objects.filter(patron=alice).exists()
