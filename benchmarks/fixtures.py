@@ -17,7 +17,7 @@ def portal_patron(*, loans: int) -> Patron:
     user, _ = User.objects.get_or_create(username="bench-patron")
     patron.user = user
     patron.save(update_fields=["user"])
-    free_items = Item.objects.exclude(loans__returned_at__isnull=True).order_by("pk")[:loans]
+    free_items = list(Item.objects.filter(status=Item.Status.ON_SHELF).order_by("pk")[:loans])
     template = Loan.objects.filter(returned_at__isnull=True).first()
     assert template is not None
     for item in free_items:
@@ -28,4 +28,5 @@ def portal_patron(*, loans: int) -> Patron:
             checked_out_at=template.checked_out_at,
             due_at=template.due_at,
         )
+    Item.objects.filter(pk__in=[item.pk for item in free_items]).update(status=Item.Status.ON_LOAN)
     return patron
