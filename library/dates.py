@@ -23,3 +23,8 @@ def moment(value: datetime.datetime) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return formats.date_format(value, "DATETIME_FORMAT")
+
+
+def month(value: datetime.date) -> str:
+    """Return a month as every page shows it ("Mar 2026")."""
+    return formats.date_format(value, "YEAR_MONTH_FORMAT")

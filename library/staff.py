@@ -104,6 +104,7 @@ class MenuItem:
 STAFF_MENU = (
     MenuItem("Circulation desk", "circulation:desk"),
     MenuItem("Found items", "circulation:found_list"),
+    MenuItem("Statistics", "circulation:statistics"),
     MenuItem("Patrons", "patrons:find"),
     MenuItem("Computers", "activity:computers"),
     MenuItem("Reference", "activity:reference"),
