@@ -8,9 +8,11 @@ from django import forms
 from circulation.statistics.report import Dimension, Period
 from library.forms import PERIOD_TOO_LONG, BoundedDateRangeForm
 
-# Days per row are for short spans; weeks and months may cover several years.
-DAY_ROWS_MAX_DAYS = 366
-MAX_DAYS = 5 * 366
+# Rows of days are for a quarter at most, weeks and months for two years:
+# every breakdown of the period is suppressed together on each request, and its
+# cost grows with the rows times the branches.
+DAY_ROWS_MAX_DAYS = 92
+MAX_DAYS = 731
 DEFAULT_DAYS = 12 * 7
 
 

@@ -9,7 +9,7 @@ nothing here goes through the gate.
 
 import datetime
 import itertools
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from django.db import models
@@ -17,7 +17,14 @@ from django.db.models import F, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from circulation.models import CirculationDay, ItemType, PatronCategory
-from circulation.statistics.suppression import Cell, SuppressedTable, Withheld, suppress
+from circulation.statistics.suppression import (
+    Cell,
+    Cube,
+    CubeKey,
+    SuppressedTable,
+    Withheld,
+    withhold_cube,
+)
 from library import dates
 from library.models import Branch
 
@@ -120,7 +127,7 @@ def _period_label(period: Period, key: datetime.date) -> str:
     return dates.month(key)
 
 
-def _dimension_values(dimension: Dimension) -> list[tuple[object, str]]:
+def _dimension_values(dimension: Dimension) -> list[tuple[Hashable, str]]:
     if dimension == Dimension.BRANCH:
         return [(branch.pk, branch.name) for branch in Branch.objects.order_by("name", "pk")]
     if dimension == Dimension.ITEM_TYPE:
@@ -146,18 +153,24 @@ def statistics_report(
     of branch, item type, age group, in that order) make the columns, one per
     combination of their values, every combination listed even when empty (an
     absent column would say its count is zero). Without a dimension there is
-    one column, "All". Each measure's table is suppressed with `minimum`
-    (STATISTICS_MIN_CELL). One aggregate query; rows grow with the period
-    count, never with loans or patrons.
+    one column, "All". Each measure is suppressed with `minimum`
+    (STATISTICS_MIN_CELL) over every breakdown at once (suppression.withhold_cube),
+    so the table asked for and any other breakdown of the same period agree
+    on what is withheld. One aggregate query; its rows grow with the periods
+    and branches, never with loans or patrons.
     """
-    chosen = tuple(d for d in Dimension if d in dimensions)
+    values = {d: _dimension_values(d) for d in Dimension}
+    # A dimension without values (no branch yet) breaks nothing down.
+    chosen = tuple(d for d in Dimension if d in dimensions and values[d])
     spans = periods(start, end, period)
     truncate = {
         Period.DAY: F("day"),
         Period.WEEK: TruncWeek("day"),
         Period.MONTH: TruncMonth("day"),
     }
-    fields = [_field(d) for d in chosen]
+    # Every breakdown is read and suppressed at once, whichever is asked for,
+    # so no two breakdowns of the same period tell apart what one withholds.
+    fields = [_field(d) for d in Dimension]
     sums = (
         CirculationDay.objects.filter(day__gte=start, day__lte=end)
         .annotate(period_key=truncate[period])
@@ -165,24 +178,22 @@ def statistics_report(
         .annotate(**{m.value: Sum(m.value) for m in Measure})
         .order_by()
     )
-    found: dict[tuple[object, ...], dict[str, int]] = {}
+    axes: list[list[Hashable]] = [[key for key, _first, _last in spans]]
+    axes += [[value for value, _label in values[d]] for d in Dimension]
+    counts: dict[Measure, dict[CubeKey, int]] = {m: {} for m in Measure}
     for row in sums:
         key = row["period_key"]
         if isinstance(key, datetime.datetime):
             key = key.date()
-        found[(key, *(row[f] for f in fields))] = {m.value: row[m.value] or 0 for m in Measure}
-    groups = list(itertools.product(*(_dimension_values(d) for d in chosen)))
+        for measure in Measure:
+            counts[measure][(key, *(row[f] for f in fields))] = row[measure.value] or 0
+    shown_axes = [1 + list(Dimension).index(d) for d in chosen]
+    groups = list(itertools.product(*(values[d] for d in chosen)))
     columns = [" · ".join(label for _value, label in group) or ALL for group in groups]
     tables = []
     for measure in Measure:
-        counts = [
-            [
-                found.get((key, *(value for value, _label in group)), {}).get(measure.value, 0)
-                for group in groups
-            ]
-            for key, _first, _last in spans
-        ]
-        table = suppress(counts, minimum=minimum)
+        cube = withhold_cube(counts[measure], axes=axes, minimum=minimum)
+        table = _table(cube, cube.view_keys(shown_axes), minimum)
         rows = [
             Row(
                 label=_period_label(period, key),
@@ -211,5 +222,18 @@ def statistics_report(
         dimensions=chosen,
         columns=columns,
         tables=tables,
+        minimum=minimum,
+    )
+
+
+def _table(cube: Cube, keys: list[list[CubeKey]], minimum: int) -> SuppressedTable:
+    """Return one view of a suppressed cube as a table (a lone column is its own total)."""
+    grid = [[cube.cell(key) for key in row] for row in keys]
+    body = [row if len(row) == 1 else row[:-1] for row in grid]
+    return SuppressedTable(
+        cells=tuple(tuple(row) for row in body[:-1]),
+        row_totals=tuple(row[-1] for row in grid[:-1]),
+        column_totals=tuple(body[-1]),
+        total=grid[-1][-1],
         minimum=minimum,
     )

@@ -27,18 +27,31 @@ up to its total. The guarantees, each checked by tests/circulation/test_statisti
    entry that closes a cycle through it.
 
 Further entries are chosen smallest value first (cells before the line's total
-on a tie of rules), so as little as possible is lost. What it does not cover:
-two different tables of the same counts (another period range or another
-breakdown) read side by side.
+on a tie of rules), so as little as possible is lost.
+
+withhold_cube protects every breakdown of the same counts together (per
+branch, per item type, per branch and age group, ...): the tables share
+their entries, each table's lines and cycles are kept as above, and so is
+every line of the cube (a branch's count and its age groups' counts), so a
+coarser table cannot give back what a detailed one withholds.
+
+What it does not cover: tables of different periods read side by side (one
+ending a day later than the other), and reasoning that combines lines of
+several tables beyond those rules. Zero counts are "fewer than N" like any
+other small count, which withholds much of a sparse table.
 """
 
+import itertools
 import math
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypeVar
 
 Position = tuple[int, int]
+Key = TypeVar("Key", bound=Hashable)
+Line = tuple[list[Key], Key]
 
 
 class Withheld(Enum):
@@ -94,14 +107,9 @@ def suppress(counts: Sequence[Sequence[int]], *, minimum: int) -> SuppressedTabl
     if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for row in counts for v in row):
         raise ValueError(NOT_A_TABLE)
     grid = _with_totals(counts)
-    withheld = {
-        (i, j): Withheld.SMALL
-        for i, row in enumerate(grid)
-        for j, value in enumerate(row)
-        if value < minimum
-    }
-    while _protect_lines(grid, withheld, minimum) | _protect_bridges(grid, withheld):
-        pass
+    keys = [[(i, j) for j in range(len(grid[0]))] for i in range(len(grid))]
+    values = {(i, j): v for i, row in enumerate(grid) for j, v in enumerate(row)}
+    withheld = withhold(values, lines=[], grids=[keys], minimum=minimum)
     shown = [
         [Cell(None, withheld[(i, j)]) if (i, j) in withheld else Cell(v) for j, v in enumerate(row)]
         for i, row in enumerate(grid)
@@ -115,10 +123,146 @@ def suppress(counts: Sequence[Sequence[int]], *, minimum: int) -> SuppressedTabl
     )
 
 
-def lines(rows: int, columns: int) -> list[tuple[list[Position], Position]]:
-    """Return every line of a grid of rows x columns (totals included) as (parts, total)."""
-    found = [([(i, j) for j in range(columns - 1)], (i, columns - 1)) for i in range(rows)]
-    found += [([(i, j) for i in range(rows - 1)], (rows - 1, j)) for j in range(columns)]
+def withhold(
+    values: Mapping[Key, int],
+    *,
+    lines: Sequence[Line[Key]],
+    grids: Sequence[Sequence[Sequence[Key]]],
+    minimum: int,
+) -> dict[Key, Withheld]:
+    """Return which entries to withhold, and why, so no line or grid gives one back.
+
+    `values` holds every entry (a count or a total) by key. `lines` are extra
+    equations (parts add up to total); `grids` are tables as shown, each
+    (R+1) x (C+1) keys with the totals last, whose rows and columns are lines
+    too and whose withheld entries must lie on cycles (guarantee 3). Tables
+    that share keys (the same count in two views) are protected together: an
+    entry is withheld in all or none of them. Ties go to the key first in `values`.
+    """
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 3:
+        raise ValueError(BAD_MINIMUM)
+    withheld = {key: Withheld.SMALL for key, value in values.items() if value < minimum}
+    rank = {key: n for n, key in enumerate(values)}
+    # A line two tables share (a column of counts) is looked at once.
+    every_line = list(
+        {
+            (tuple(parts), total): (parts, total)
+            for parts, total in [*lines, *(line for grid in grids for line in grid_lines(grid))]
+        }.values()
+    )
+    lines_of: dict[Key, list[int]] = {}
+    for number, (parts, total) in enumerate(every_line):
+        for key in (*parts, total):
+            lines_of.setdefault(key, []).append(number)
+    # Lines to look at, in turn: at first all, then again those through an
+    # entry just withheld (after the others waiting, so one addition does not
+    # run ahead of those that would have made it needless).
+    waiting = deque(range(len(every_line)))
+    queued = set(waiting)
+    while True:
+        while waiting:
+            number = waiting.popleft()
+            queued.discard(number)
+            for key in _protect_line(values, every_line[number], withheld, minimum, rank):
+                for other in lines_of[key]:
+                    if other not in queued:
+                        queued.add(other)
+                        waiting.append(other)
+        added = [key for grid in grids for key in _protect_bridges(values, grid, withheld, rank)]
+        if not added:
+            return withheld
+        for key in added:
+            for other in lines_of[key]:
+                if other not in queued:
+                    queued.add(other)
+                    waiting.append(other)
+
+
+# The coordinate of a cube entry that sums its axis (a total, or "all").
+ALL = None
+CubeKey = tuple[Hashable | None, ...]
+
+
+@dataclass(frozen=True)
+class Cube:
+    """Counts on several axes with every total, and what to withhold of them (withhold_cube)."""
+
+    values: dict[CubeKey, int]
+    withheld: dict[CubeKey, Withheld]
+    axes: tuple[tuple[Hashable, ...], ...]
+
+    def cell(self, key: CubeKey) -> Cell:
+        """Return an entry as it may be shown (ALL in a coordinate for that axis's total)."""
+        why = self.withheld.get(key)
+        return Cell(None, why) if why is not None else Cell(self.values[key])
+
+    def view_keys(self, shown_axes: Sequence[int]) -> list[list[CubeKey]]:
+        """Return the keys of rows (axis 0) by combinations of `shown_axes`, totals last."""
+        return _view(self.axes, shown_axes)
+
+
+def withhold_cube(
+    counts: Mapping[CubeKey, int], *, axes: Sequence[Sequence[Hashable]], minimum: int
+) -> Cube:
+    """Suppress every table one can draw from counts on `axes`, together.
+
+    `counts` maps a key, one value of each axis (missing keys count 0), to a
+    count. The tables are: rows along axis 0 (periods, say), columns the
+    combinations of any subset of the other axes (the page's breakdown), each
+    with its totals; all of them and every line of the cube along any axis
+    (a branch's count is the sum of its item types' counts) are protected at
+    once, so an entry that two tables share is withheld in both or in
+    neither, and a count withheld in a detailed table is not given back by a
+    coarser one. Costs grow with the cube's size, the product of (values + 1)
+    over the axes.
+    """
+    frozen = tuple(tuple(axis) for axis in axes)
+    values: dict[CubeKey, int] = {
+        key: 0 for key in itertools.product(*((*axis, ALL) for axis in frozen))
+    }
+    for key, count in counts.items():
+        for summed in itertools.product(*((coordinate, ALL) for coordinate in key)):
+            values[summed] += count
+    lines: list[Line[CubeKey]] = []
+    for axis, along in enumerate(frozen):
+        others = [(*a, ALL) if n != axis else (ALL,) for n, a in enumerate(frozen)]
+        for fixed in itertools.product(*others):
+            parts = [_put(fixed, axis, value) for value in along]
+            lines.append((parts, fixed))
+    views = [
+        _view(frozen, list(chosen))
+        for size in range(1, len(frozen))
+        for chosen in itertools.combinations(range(1, len(frozen)), size)
+        if all(frozen[n] for n in chosen)  # an axis without values has no table
+    ]
+    withheld = withhold(values, lines=lines, grids=views, minimum=minimum)
+    return Cube(values=values, withheld=withheld, axes=frozen)
+
+
+def _put(key: CubeKey, axis: int, value: Hashable | None) -> CubeKey:
+    return (*key[:axis], value, *key[axis + 1 :])
+
+
+def _view(axes: Sequence[Sequence[Hashable]], shown_axes: Sequence[int]) -> list[list[CubeKey]]:
+    combinations = list(itertools.product(*(axes[n] for n in shown_axes))) or [()]
+    grid = []
+    for row in (*axes[0], ALL):
+        keys = []
+        for combination in combinations:
+            key: list[Hashable | None] = [row, *([ALL] * (len(axes) - 1))]
+            for n, value in zip(shown_axes, combination, strict=True):
+                key[n] = value
+            keys.append(tuple(key))
+        if shown_axes:
+            keys.append((row, *([ALL] * (len(axes) - 1))))
+        grid.append(keys)
+    return grid
+
+
+def grid_lines(grid: Sequence[Sequence[Key]]) -> list[Line[Key]]:
+    """Return every row and column of a grid of keys (totals last) as (parts, total)."""
+    found = [(list(row[:-1]), row[-1]) for row in grid]
+    found += [([row[j] for row in grid[:-1]], grid[-1][j]) for j in range(len(grid[0]))]
     return found
 
 
@@ -139,39 +283,26 @@ def pinned(
     A line says parts add up to total. Each entry is (value, why withheld or
     None if shown); only shown values and the bounds of the labels are used.
     """
-    # As sum of a_e * x_e = 0, with a = +1 for parts and -1 for the total.
+    # As sum of a_e * x_e = 0, with a = +1 for parts and -1 for the total: the
+    # withheld terms a_e * x_e must add up to what the shown ones leave over.
     entries = [(1, value, why) for value, why in parts] + [(-1, total[0], total[1])]
-    rhs = -sum(sign * value for sign, value, why in entries if why is None)
-    hidden = [
-        (index, sign, *bounds(why, minimum))
-        for index, (sign, _value, why) in enumerate(entries)
-        if why is not None
-    ]
-    # The range of each hidden term a_e * x_e, and of all of them together.
-    ranges = [
-        (min(sign * low, sign * high), max(sign * low, sign * high))
-        for _i, sign, low, high in hidden
-    ]
-    all_low = sum(low for low, _ in ranges)
-    all_high = sum(high for _, high in ranges)
-    found = []
-    for (index, sign, low, high), (term_low, term_high) in zip(hidden, ranges, strict=True):
-        # The other terms' range; infinite ones are not subtracted back out.
-        others_low = _without(all_low, term_low, ranges, 0)
-        others_high = _without(all_high, term_high, ranges, 1)
-        term_from, term_to = rhs - others_high, rhs - others_low
-        if sign < 0:
-            term_from, term_to = -term_to, -term_from
-        if max(low, term_from) == min(high, term_to):
-            found.append(index)
-    return found
-
-
-def _without(whole: float, part: float, ranges: list[tuple[float, float]], side: int) -> float:
-    if not math.isinf(part):
-        return whole - part
-    infinite = sum(1 for bound in ranges if bound[side] == part)
-    return part if infinite > 1 else sum(b[side] for b in ranges if b[side] != part)
+    left_over = -sum(sign * value for sign, value, why in entries if why is None)
+    hidden = [index for index, (_sign, _value, why) in enumerate(entries) if why is not None]
+    if len(hidden) == 1:
+        return hidden
+    lowest = highest = 0.0
+    for sign, _value, why in entries:
+        if why is not None:
+            low, high = bounds(why, minimum)
+            lowest += min(sign * low, sign * high)
+            highest += max(sign * low, sign * high)
+    # Every withheld term can move (a "fewer than" one over 0..minimum-1, at
+    # least 2 wide; a "withheld" one without end), so with two or more of them
+    # one is pinned only when all are: when the left-over needs each at its
+    # lowest or each at its highest.
+    if left_over in (lowest, highest):
+        return hidden
+    return []
 
 
 def _with_totals(counts: Sequence[Sequence[int]]) -> list[list[int]]:
@@ -179,57 +310,75 @@ def _with_totals(counts: Sequence[Sequence[int]]) -> list[list[int]]:
     return [*rows, [sum(column) for column in zip(*rows, strict=True)]]
 
 
-def _protect_lines(grid: list[list[int]], withheld: dict[Position, Withheld], minimum: int) -> bool:
-    """Withhold more entries until no line pins a withheld one; return True if any was added."""
-    added = False
-    for parts, total in lines(len(grid), len(grid[0])):
-        positions = [*parts, total]
-        while pinned(
-            [(grid[i][j], withheld.get((i, j))) for i, j in parts],
-            (grid[total[0]][total[1]], withheld.get(total)),
-            minimum,
-        ):
-            shown_parts = [p for p in parts if p not in withheld]
-            candidates = shown_parts or [p for p in positions if p not in withheld]
-            if not candidates:
-                break
-            choice = min(candidates, key=lambda p: (grid[p[0]][p[1]], p))
-            withheld[choice] = Withheld.COMPLEMENTARY
-            added = True
+def _protect_line(
+    values: Mapping[Key, int],
+    line: Line[Key],
+    withheld: dict[Key, Withheld],
+    minimum: int,
+    rank: Mapping[Key, int],
+) -> list[Key]:
+    """Withhold more entries of a line until it pins no withheld one; return those withheld."""
+    parts, total = line
+    added: list[Key] = []
+    if total not in withheld and not any(part in withheld for part in parts):
+        return added
+    while pinned(
+        [(values[part], withheld.get(part)) for part in parts],
+        (values[total], withheld.get(total)),
+        minimum,
+    ):
+        candidates = [part for part in parts if part not in withheld]
+        if not candidates and total not in withheld:
+            candidates = [total]
+        if not candidates:
+            break
+        choice = min(candidates, key=lambda key: (values[key], rank[key]))
+        withheld[choice] = Withheld.COMPLEMENTARY
+        added.append(choice)
     return added
 
 
-def _protect_bridges(grid: list[list[int]], withheld: dict[Position, Withheld]) -> bool:
-    """Close a cycle through each withheld entry that lies on none; return True if any was added."""
-    added = False
-    for bridge in _bridges(withheld):
-        if bridge not in _bridges(withheld):
+def _protect_bridges(
+    values: Mapping[Key, int],
+    grid: Sequence[Sequence[Key]],
+    withheld: dict[Key, Withheld],
+    rank: Mapping[Key, int],
+) -> list[Key]:
+    """Close a cycle through each withheld entry that lies on none; return the entries added."""
+    added: list[Key] = []
+    for bridge in _bridges(_positions(grid, withheld)):
+        hidden = _positions(grid, withheld)
+        if bridge not in _bridges(hidden):
             continue  # an earlier addition put it on a cycle
-        row_side = _reachable(("r", bridge[0]), withheld, without=bridge)
+        row_side = _reachable(("r", bridge[0]), hidden, without=bridge)
         candidates = [
             (i, j)
-            for i in range(len(grid))
-            for j in range(len(grid[0]))
-            if (i, j) not in withheld and ((("r", i) in row_side) != (("c", j) in row_side))
+            for i, row in enumerate(grid)
+            for j, key in enumerate(row)
+            if key not in withheld and ((("r", i) in row_side) != (("c", j) in row_side))
         ]
-        choice = min(candidates, key=lambda p: (grid[p[0]][p[1]], p))
-        withheld[choice] = Withheld.COMPLEMENTARY
-        added = True
+        i, j = min(candidates, key=lambda p: (values[grid[p[0]][p[1]]], rank[grid[p[0]][p[1]]]))
+        withheld[grid[i][j]] = Withheld.COMPLEMENTARY
+        added.append(grid[i][j])
     return added
 
 
-def _neighbours(withheld: dict[Position, Withheld]) -> dict[tuple[str, int], list[Position]]:
+def _positions(grid: Sequence[Sequence[Key]], withheld: Mapping[Key, Withheld]) -> set[Position]:
+    return {(i, j) for i, row in enumerate(grid) for j, key in enumerate(row) if key in withheld}
+
+
+def _neighbours(hidden: set[Position]) -> dict[tuple[str, int], list[Position]]:
     graph: dict[tuple[str, int], list[Position]] = {}
-    for i, j in withheld:
+    for i, j in sorted(hidden):
         graph.setdefault(("r", i), []).append((i, j))
         graph.setdefault(("c", j), []).append((i, j))
     return graph
 
 
 def _reachable(
-    start: tuple[str, int], withheld: dict[Position, Withheld], *, without: Position
+    start: tuple[str, int], hidden: set[Position], *, without: Position
 ) -> set[tuple[str, int]]:
-    graph = _neighbours(withheld)
+    graph = _neighbours(hidden)
     seen, queue = {start}, deque([start])
     while queue:
         node = queue.popleft()
@@ -243,9 +392,9 @@ def _reachable(
     return seen
 
 
-def _bridges(withheld: dict[Position, Withheld]) -> list[Position]:
+def _bridges(hidden: set[Position]) -> list[Position]:
     """Return the withheld entries that lie on no cycle (Tarjan's bridges, without recursion)."""
-    graph = _neighbours(withheld)
+    graph = _neighbours(hidden)
     order: dict[tuple[str, int], int] = {}
     low: dict[tuple[str, int], int] = {}
     found: list[Position] = []

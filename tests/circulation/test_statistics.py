@@ -9,6 +9,7 @@ table's equations together with exact fractions.
 import csv
 import datetime
 import io
+import itertools
 import re
 from fractions import Fraction
 
@@ -20,7 +21,13 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from circulation.statistics.report import Period, periods
-from circulation.statistics.suppression import Withheld, suppress
+from circulation.statistics.suppression import (
+    ALL,
+    SuppressedTable,
+    Withheld,
+    suppress,
+    withhold_cube,
+)
 from library.roles import Role
 from tests.conftest import StaffClient, page_text
 from tests.factories import BranchFactory, CirculationDayFactory, LoanFactory
@@ -226,6 +233,59 @@ def test_no_withheld_value_is_solved_from_rows_and_columns_together(counts):
     assert single_line_pins(counts, table) == set()
 
 
+def _view(cube, shown_axes):
+    """Return a view of a suppressed cube as (true counts, table as shown)."""
+    keys = cube.view_keys(shown_axes)
+    grid = [[cube.cell(key) for key in row] for row in keys]
+    counts = [[cube.values[key] for key in row[:-1]] for row in keys[:-1]]
+    table = SuppressedTable(
+        cells=tuple(tuple(row[:-1]) for row in grid[:-1]),
+        row_totals=tuple(row[-1] for row in grid[:-1]),
+        column_totals=tuple(grid[-1][:-1]),
+        total=grid[-1][-1],
+        minimum=MINIMUM,
+    )
+    return counts, table
+
+
+cubes = st.tuples(
+    st.integers(1, 3), st.integers(1, 3), st.integers(1, 2), st.integers(1, 2)
+).flatmap(
+    lambda sizes: st.tuples(
+        st.just([list(range(n)) for n in sizes]),
+        st.lists(
+            st.one_of(st.integers(0, 6), st.integers(0, 40)),
+            min_size=sizes[0] * sizes[1] * sizes[2] * sizes[3],
+            max_size=sizes[0] * sizes[1] * sizes[2] * sizes[3],
+        ),
+    )
+)
+
+
+@given(cubes)
+@hypothesis_settings(max_examples=150, deadline=None)
+def test_every_breakdown_of_a_cube_is_protected_and_they_agree(cube_data):
+    axes, flat = cube_data
+    counts = dict(zip(itertools.product(*axes), flat, strict=True))
+    cube = withhold_cube(counts, axes=axes, minimum=MINIMUM)
+    for key, value in cube.values.items():
+        assert (value < MINIMUM) <= (cube.withheld.get(key) is Withheld.SMALL)
+    for size in (1, 2, 3):
+        for shown in itertools.combinations((1, 2, 3), size):
+            view_counts, table = _view(cube, list(shown))
+            assert single_line_pins(view_counts, table) == set(), shown
+            assert jointly_fixed(table) == set(), shown
+    # Lines no single table shows: a branch's count is the sum of its age groups'.
+    for axis in range(4):
+        others = [(*a, ALL) if n != axis else (ALL,) for n, a in enumerate(axes)]
+        for fixed in itertools.product(*others):
+            parts = [(*fixed[:axis], v, *fixed[axis + 1 :]) for v in axes[axis]]
+            entries = [(k, 1, cube.withheld.get(k)) for k in parts]
+            entries.append((fixed, -1, cube.withheld.get(fixed)))
+            hidden = {k for k, _sign, why in entries if why is not None}
+            assert hidden <= _can_move(cube.values, entries, MINIMUM), (axis, fixed)
+
+
 def test_a_small_cell_takes_the_next_smallest_of_its_row_and_column_with_it():
     table = suppress([[3, 10, 12], [8, 9, 20]], minimum=5)
     shown = [[c.value if c.shown else c.withheld.value for c in row] for row in table.grid()]
@@ -389,18 +449,28 @@ def test_a_statistics_cell_of_3_is_never_shown_or_derivable_in_the_csv(at_desk, 
 
 
 @pytest.mark.django_db
-def test_large_counts_and_their_totals_are_shown(at_desk, counts):
+def test_large_counts_and_their_totals_are_shown(at_desk, branches):
+    for day in (DAY, DAY + datetime.timedelta(days=1)):
+        for branch in branches:
+            for item_type in ("book", "audiobook", "dvd", "magazine", "device"):
+                for category in ("adult", "minor"):
+                    CirculationDayFactory(
+                        day=day,
+                        branch=branch,
+                        item_type=item_type,
+                        patron_category=category,
+                        checkouts=10,
+                        returns=7,
+                    )
     response = at_desk.get(PAGE, _query(breakdown="branch"))
-    # Eastside's column has no small count and is shown whole; Central's 3 takes
-    # a cell of its row and of its column with it, so its May 13 count is withheld.
-    assert [row[1][1] for row in table_rows(response)] == ["20", "40", "60"]
-    assert table_rows(response)[1] == ("May 13, 2026", ["withheld", "40", "withheld"], "120")
-    assert table_rows(response)[-1][2] == "155"
-    assert table_rows(response, "returns") == [
-        ("May 12, 2026", ["30", "30", "30"], "90"),
-        ("May 13, 2026", ["30", "30", "30"], "90"),
-        ("Total", ["60", "60", "60"], "180"),
+    assert table_rows(response) == [
+        ("May 12, 2026", ["100", "100", "100"], "300"),
+        ("May 13, 2026", ["100", "100", "100"], "300"),
+        ("Total", ["200", "200", "200"], "600"),
     ]
+    assert table_rows(response, "returns")[-1] == ("Total", ["140", "140", "140"], "420")
+    detailed = at_desk.get(PAGE, _query(breakdown=["item_type", "patron_category"]))
+    assert table_rows(detailed)[0] == ("May 12, 2026", ["30"] * 10, "300")
 
 
 @pytest.mark.django_db
@@ -482,8 +552,12 @@ def test_it_reads_the_daily_counts_and_never_loans(at_desk, counts):
         ({"period": "fortnight"}, "Select a valid choice. fortnight is not one of"),
         ({"breakdown": "patron"}, "Select a valid choice. patron is not one of"),
         (
-            {"date_from": "2024-01-01", "date_to": "2026-01-01"},
-            "Choose a period of at most 366 days. Count per week or month instead.",
+            {"date_from": "2026-01-01", "date_to": "2026-04-03"},
+            "Choose a period of at most 92 days. Count per week or month instead.",
+        ),
+        (
+            {"date_from": "2024-01-01", "date_to": "2026-01-02", "period": "month"},
+            "Choose a period of at most 731 days.",
         ),
     ],
 )
@@ -551,3 +625,40 @@ def test_a_branch_name_cannot_run_as_a_spreadsheet_formula(at_desk, db):
     response = at_desk.get(CSV, _query(breakdown="branch"))
     header = next(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert "'=HYPERLINK(1)" in header
+
+
+@pytest.mark.django_db
+def test_a_cell_of_3_is_not_given_back_by_a_coarser_breakdown_of_the_same_period(at_desk, branches):
+    central, east, west = branches
+    for branch, adults, minors in ((central, 50, 3), (east, 30, 8), (west, 25, 9)):
+        CirculationDayFactory(day=DAY, branch=branch, patron_category="adult", checkouts=adults)
+        CirculationDayFactory(day=DAY, branch=branch, patron_category="minor", checkouts=minors)
+        for category in ("adult", "minor"):
+            CirculationDayFactory(
+                day=DAY + datetime.timedelta(days=1),
+                branch=branch,
+                patron_category=category,
+                checkouts=40,
+            )
+    detailed = at_desk.get(PAGE, _query(breakdown=["branch", "patron_category"]))
+    html = detailed.content.decode()
+    assert '<th scope="col">Central · Minor</th>' in html
+    label, cells, _total = table_rows(detailed)[0]
+    assert label == "May 12, 2026"
+    central_adults, central_minors = cells[0], cells[1]
+    assert central_minors == "fewer than 5"
+    by_branch = at_desk.get(PAGE, _query(breakdown="branch"))
+    central_all = table_rows(by_branch)[0][1][0]
+    # Central's count less its adults' count would be its minors' 3.
+    assert not (central_all.isdigit() and central_adults.isdigit())
+    by_age = at_desk.get(PAGE, _query(breakdown="patron_category"))
+    minors_all = table_rows(by_age)[0][1][1]
+    others = [cells[3], cells[5]]  # Eastside's and Westside's minors
+    assert not (minors_all.isdigit() and all(cell.isdigit() for cell in others))
+
+
+@pytest.mark.django_db
+def test_before_any_branch_exists_the_page_shows_empty_counts(at_desk):
+    response = at_desk.get(PAGE, _query(breakdown=["branch", "item_type"]))
+    assert response.status_code == 200
+    assert table_rows(response)[0] == ("May 12, 2026", ["fewer than 5"] * 5, "fewer than 5")
