@@ -5,9 +5,20 @@ total (small-cell suppression) is a short hatched stub of fixed height with
 "withheld" in its label, never a bar of its value.
 """
 
-from circulation.statistics.report import Measure, Report, cell_text
+import datetime
+
+from circulation.statistics.report import Measure, Period, Report, Row, cell_text
 from library import dates
 from library.charts import Chart, Series, bar_chart
+
+
+def _axis_label(period: Period, row: Row) -> str:
+    # Short enough for eight to fit along the axis; the bars' own labels are full.
+    if period == Period.MONTH:
+        return dates.month(row.start)
+    if period == Period.WEEK:
+        return dates.month_day(row.start - datetime.timedelta(days=row.start.weekday()))
+    return dates.month_day(row.start)
 
 
 def statistics_chart(report: Report) -> Chart:
@@ -36,7 +47,7 @@ def statistics_chart(report: Report) -> Chart:
         title=f"Circulation per {report.period.value}, "
         f"{dates.day(report.start)} to {dates.day(report.end)}",
         description=description,
-        x_labels=labels,
+        x_labels=[_axis_label(report.period, row) for row in report.tables[0].rows],
         series=series,
         bar_label=lambda index, one, value: (
             f"{labels[index]}: {names[one.kind]} {texts[one.kind][index]}"

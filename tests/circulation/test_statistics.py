@@ -531,6 +531,16 @@ def test_the_chart_draws_a_withheld_total_as_a_stub_never_its_value(at_desk, bra
     assert "Withheld (hatched stub" in svg
     assert re.search(r'<rect class="returns"[^>]*><title>May 12, 2026: returns 50</title>', svg)
     assert "check-outs 3" not in html
+    assert ">May 12</text>" in svg  # the axis says the day without its year
+
+
+@pytest.mark.django_db
+def test_the_weekly_chart_labels_each_week_by_its_monday(at_desk, counts):
+    response = at_desk.get(PAGE, _query(period="week", date_from="2026-05-13"))
+    html = response.content.decode()
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert ">May 11</text>" in svg
+    assert re.search(r"<title>Week of May 11, 2026: check-outs (\d+|withheld)</title>", svg)
 
 
 @pytest.mark.django_db
