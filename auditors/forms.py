@@ -6,16 +6,20 @@ a server log; the pages themselves filter by id in the query string.
 """
 
 import datetime
-from typing import Any
 
 from django import forms
 
 from audit.models import AuditEntry
 from auditors.selectors import CLAUSE_IDS, EntryQuery
+from library.forms import (  # noqa: F401 (the messages are read from here by tests)
+    DATE_ORDER,
+    DATE_OUT_OF_RANGE,
+    PERIOD_TOO_LONG,
+    BoundedDateRangeForm,
+    DateRangeForm,
+)
 from privacy.policy import DataCategory
 
-DATE_ORDER = "The end date must be on or after the start date."
-PERIOD_TOO_LONG = "Choose a period of at most {days} days."
 CHART_MAX_DAYS = 366
 
 _ANY = [("", "Any")]
@@ -25,51 +29,10 @@ DECISION_CHOICES = [*_ANY, ("allowed", "Allowed"), ("refused", "Refused")]
 CLAUSE_CHOICES = _ANY + [(clause, clause) for clause in CLAUSE_IDS]
 
 
-# Days a period may name: bounded so that a day's midnight and the next day's
-# exist in every time zone (Python's calendar ends on 9999-12-31).
-FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(9999, 12, 30)
-DATE_OUT_OF_RANGE = f"Choose a date from {FIRST_DAY} to {LAST_DAY}."
-
-
-def _within_calendar(day: datetime.date) -> None:
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise forms.ValidationError(DATE_OUT_OF_RANGE, code="out_of_range")
-
-
-class _DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class DateRangeForm(forms.Form):
-    """A period of days, both ends optional and inclusive."""
-
-    date_from = forms.DateField(
-        required=False, label="From", widget=_DateInput, validators=[_within_calendar]
-    )
-    date_to = forms.DateField(
-        required=False, label="To", widget=_DateInput, validators=[_within_calendar]
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and end < start:
-            raise forms.ValidationError(DATE_ORDER)
-        return cleaned
-
-
-class ChartForm(DateRangeForm):
+class ChartForm(BoundedDateRangeForm):
     """The period of the reads-per-day chart: both ends needed, a year at most."""
 
-    date_from = forms.DateField(label="From", widget=_DateInput, validators=[_within_calendar])
-    date_to = forms.DateField(label="To", widget=_DateInput, validators=[_within_calendar])
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and (end - start).days + 1 > CHART_MAX_DAYS:
-            raise forms.ValidationError(PERIOD_TOO_LONG.format(days=CHART_MAX_DAYS))
-        return cleaned
+    max_days = CHART_MAX_DAYS
 
 
 class EntryFilterForm(DateRangeForm):

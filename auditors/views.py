@@ -8,9 +8,8 @@ and redirect. Opening one patron's access history is itself a read of that
 patron, made and logged through the gate with the purpose "audit".
 """
 
-import csv
 import datetime
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -54,6 +53,7 @@ from auditors.selectors import (
     release_page,
     staff_users,
 )
+from library.exports import csv_response
 from library.staff import staff_page
 from patrons.models import Patron
 from privacy import access, gate
@@ -94,8 +94,6 @@ RELEASE_CSV_HEADER = [
     "records",
     "released_by",
 ]
-# A cell starting with one of these is a formula to a spreadsheet.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _read_patron(request: HttpRequest, *, pk: int | None = None, card: str | None = None) -> Patron:
@@ -123,34 +121,6 @@ def _pager(request: HttpRequest, page: EntryPage, params: dict[str, Any]) -> dic
     return links
 
 
-class _Echo:
-    """A file-like object that hands back what the csv writer writes, for streaming."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def _csv_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> StreamingHttpResponse:
-    """Stream rows as CSV, so an export of millions of entries never sits in memory."""
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([_cell(value) for value in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _entry_csv(filename: str, entries: QuerySet[AuditEntry]) -> StreamingHttpResponse:
     rows = (
         [
@@ -171,7 +141,7 @@ def _entry_csv(filename: str, entries: QuerySet[AuditEntry]) -> StreamingHttpRes
         ]
         for row in entries_for_export(entries)
     )
-    return _csv_response(filename, ENTRY_CSV_HEADER, rows)
+    return csv_response(filename, ENTRY_CSV_HEADER, rows)
 
 
 @staff_page(Purpose.AUDIT, hidden=True, methods=READ_ONLY)
@@ -461,7 +431,7 @@ def legal_releases_export(request: HttpRequest) -> HttpResponse | StreamingHttpR
     if (period := _period(request)) is None:
         return _bad_period()
     releases = legal_releases(date_from=period[0], date_to=period[1]).iterator(chunk_size=2000)
-    return _csv_response(
+    return csv_response(
         "audit-legal-order-releases.csv",
         RELEASE_CSV_HEADER,
         (_release_row(release) for release in releases),

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from circulation import found_views, views
+from circulation.statistics import views as statistics_views
 
 app_name = "circulation"
 
@@ -50,6 +51,8 @@ urlpatterns = [
         views.desk_payment_receipt,
         name="desk_payment_receipt",
     ),
+    path("statistics/", statistics_views.statistics, name="statistics"),
+    path("statistics.csv", statistics_views.statistics_csv, name="statistics_csv"),
     path("found/", found_views.found_list, name="found_list"),
     path("found/tasks/", found_views.found_tasks, name="found_tasks"),
     path("found/<int:pk>/", found_views.found_detail, name="found_detail"),

@@ -316,6 +316,9 @@ FOOTAGE_RETENTION_DAYS = env_int("FOOTAGE_RETENTION_DAYS", 30, minimum=1)
 # many days a hold waits on the hold shelf.
 CIRCULATION_FINE_LIMIT_CENTS = env_int("CIRCULATION_FINE_LIMIT_CENTS", 1000)
 CIRCULATION_HOLD_PICKUP_DAYS = env_int("CIRCULATION_HOLD_PICKUP_DAYS", 7, minimum=1)
+# Statistics: a count below this is shown as "fewer than N", and further cells
+# are withheld so it cannot be worked out from the totals (CONF-9).
+STATISTICS_MIN_CELL = env_int("STATISTICS_MIN_CELL", 5, minimum=3)
 # Retention in days per kind of record; `manage.py purge_expired` deletes what
 # is older (privacy.retention). Records of patrons under a legal hold are kept.
 LIBRARY_RETENTION_DAYS = {

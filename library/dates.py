@@ -23,3 +23,13 @@ def moment(value: datetime.datetime) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return formats.date_format(value, "DATETIME_FORMAT")
+
+
+def month(value: datetime.date) -> str:
+    """Return a month as every page shows it ("Mar 2026")."""
+    return formats.date_format(value, "YEAR_MONTH_FORMAT")
+
+
+def month_day(value: datetime.date) -> str:
+    """Return a day without its year, for a chart's axis ("Mar 5")."""
+    return formats.date_format(value, "MONTH_DAY_FORMAT")

@@ -152,6 +152,9 @@ _FOOTAGE = (
     "facilities.add_still",
 )
 _CAMERAS = ("facilities.view_camera", "facilities.add_camera", "facilities.change_camera")
+# The circulation statistics page: anonymous daily counts, suppressed (CONF-9), for
+# the roles that run the library's service; the guard, IT staff and auditors do not.
+_STATISTICS = ("circulation.view_circulationday",)
 # The operations of the circulation desk (CONF-3) and of found items (CONF-8).
 _DESK_OPERATIONS = (
     Purpose.CIRCULATION,
@@ -165,6 +168,7 @@ ROLES: dict[Role, RoleRights] = {
     Role.CIRCULATION: _rights(
         _DESK,
         _ALL_STAFF,
+        _STATISTICS,
         operations=[
             *_DESK_OPERATIONS,
             Purpose.COMPUTER_SERVICES,
@@ -182,6 +186,7 @@ ROLES: dict[Role, RoleRights] = {
             "circulation.view_item",
         ),
         _ALL_STAFF,
+        _STATISTICS,
         operations=[
             Purpose.REFERENCE,
             Purpose.COMPUTER_SERVICES,
@@ -197,6 +202,7 @@ ROLES: dict[Role, RoleRights] = {
         _INCIDENTS,
         _FOOTAGE,
         _CAMERAS,
+        _STATISTICS,
         operations=[
             *_DESK_OPERATIONS,
             Purpose.REFERENCE,
@@ -234,6 +240,7 @@ ROLES: dict[Role, RoleRights] = {
         _CATALOGUE,
         _ALL_STAFF,
         _INCIDENTS,
+        _STATISTICS,
         (
             "library.add_branch",
             "library.change_branch",

@@ -10,12 +10,14 @@ from django.utils import timezone
 
 from circulation.models import (
     BibliographicRecord,
+    CirculationDay,
     Fine,
     Hold,
     Item,
     ItemType,
     Loan,
     LoanRule,
+    PatronCategory,
     ReadingHistoryEntry,
 )
 from library.models import Branch
@@ -435,3 +437,18 @@ class FoundItemFactory(factory.django.DjangoModelFactory):
     kind = "library_card"
     description = "Library card found by the copier"
     branch = factory.SubFactory(BranchFactory, code="CEN", name="Central Library")
+
+
+class CirculationDayFactory(factory.django.DjangoModelFactory):
+    """One day's anonymous counts for a branch, item type and age group."""
+
+    class Meta:
+        model = CirculationDay
+
+    day = factory.LazyFunction(timezone.localdate)
+    branch = factory.SubFactory(BranchFactory)
+    item_type = ItemType.BOOK
+    patron_category = PatronCategory.ADULT
+    checkouts = 0
+    renewals = 0
+    returns = 0

@@ -737,6 +737,15 @@ circulation:found_return
   GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST    in   404   404   404   302   404   302   404   404   302   404   404   404
 
+# Circulation statistics (issue 17): anonymous daily counts, suppressed (CONF-9); the
+# roles that run the service see them, the guard, IT staff and auditors do not.
+circulation:statistics
+  GET     in   404   404   404   200   200   200   404   404   200   404   404   404
+  POST    in   404   404   404   405   405   405   404   404   405   404   404   404
+circulation:statistics_csv
+  GET     in   404   404   404   200   200   200   404   404   200   404   404   404
+  POST    in   404   404   404   405   405   405   404   404   405   404   404   404
+
 # Computers, reference, events (CONF-6, FAC-2)
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
 # Computer sessions: circulation, reference, persons in charge, IT (FAC-2).

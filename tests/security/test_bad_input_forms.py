@@ -84,6 +84,15 @@ def _period() -> dict[str, Any]:
     return {"date_from": _date(-30), "date_to": _date(), "before": "", "after": ""}
 
 
+def _statistics_filters() -> dict[str, Any]:
+    return {
+        "date_from": _date(-30),
+        "date_to": _date(),
+        "period": "week",
+        "breakdown": ["branch", "item_type"],
+    }
+
+
 FORMS = [
     # The portal (anonymous and patrons).
     Form(
@@ -456,6 +465,21 @@ FORMS = [
         "aud",
         _at("/audit/chart/"),
         lambda w: {"date_from": _date(-30), "date_to": _date()},
+        "GET",
+    ),
+    # Circulation statistics (issue 17): the filters are all in the query string.
+    Form(
+        "circulation statistics",
+        "circ",
+        _at("/staff/circulation/statistics/"),
+        lambda w: _statistics_filters(),
+        "GET",
+    ),
+    Form(
+        "circulation statistics export",
+        "circ",
+        _at("/staff/circulation/statistics.csv"),
+        lambda w: _statistics_filters(),
         "GET",
     ),
     # Registration (patrons app).

@@ -31,9 +31,11 @@ pytestmark = pytest.mark.django_db
 ADDRESS = re.compile(r"""\b(?:href|src|action|formaction)\s*=\s*["']([^"']*)["']""", re.I)
 GET_FORM = re.compile(r"<form(?![^>]*method=[\"']?post)[^>]*>(.*?)</form>", re.I | re.S)
 FIELD = re.compile(r"<(?:input|select|textarea)[^>]*\bname=[\"']([^\"']+)", re.I)
-# What a GET form may take: periods, a branch (the desk's queue pages), and on
-# the catalogue a search of titles, which is about the collection, not a patron.
-GET_FORM_FIELDS = {"date_from", "date_to", "branch"}
+# What a GET form may take: periods (and, for the circulation statistics, the
+# rows' length and the breakdown: a period kind and dimension names), a branch
+# (the desk's queue pages), and on the catalogue a search of titles, which is
+# about the collection, not a patron.
+GET_FORM_FIELDS = {"date_from", "date_to", "period", "breakdown", "branch"}
 CATALOGUE = "/portal/catalogue/"
 
 
