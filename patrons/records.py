@@ -35,7 +35,7 @@ def _identity(patron: Patron, window: Window) -> list[dict[str, Any]]:
             "registered_on": patron.registered_on.isoformat(),
             # Kept to delete an unused account (CONF-3): only the month is stored.
             "last_active_month": (
-                patron.last_active_on.strftime("%Y-%m") if patron.last_active_on else None
+                patron.last_active_on.isoformat()[:7] if patron.last_active_on else None
             ),
             "told_unused_account_is_deleted_on": _when(patron.inactivity_notice_on),
         }

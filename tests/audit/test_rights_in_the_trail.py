@@ -66,6 +66,11 @@ RIGHTS_WORDS = (
 # the trail may leave these fields out (every sign-in would append an entry).
 USE_FIELDS = {
     "last_login",
+    # A patron's month of last use and the day they were told an unused account
+    # goes (patrons.retention): logged with the second, they could tie the patron
+    # to a returned loan's day (CONF-9); purge_expired's summaries count them.
+    "last_active_on",
+    "inactivity_notice_on",
     "last_used_at",
     "last_t",
     "drift",
