@@ -107,6 +107,7 @@ STAFF_MENU = (
     MenuItem("Pull list", "circulation:pull_list"),
     MenuItem("In transit", "circulation:in_transit"),
     MenuItem("Found items", "circulation:found_list"),
+    MenuItem("Loan rules", "circulation:loan_rules"),
     MenuItem("Patrons", "patrons:find"),
     MenuItem("Computers", "activity:computers"),
     MenuItem("Reference", "activity:reference"),
