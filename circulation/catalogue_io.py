@@ -96,6 +96,7 @@ UNKNOWN_BRANCH = "unknown branch code {value!r}"
 UNKNOWN_ITEM_TYPE = "unknown item type {value!r} (one of {choices})"
 BAD_COST = "bad replacement cost {value!r} (expected an amount such as 24.99)"
 UNREADABLE_RECORD = "unreadable MARC record ({reason})"
+STORED_MEANWHILE = "a barcode of this record was stored by another run meanwhile; run again"
 
 SUMMARY = (
     "imported {records} records, {copies} copies; "
@@ -528,7 +529,7 @@ def catalogue_import(
                 bad = BadRecord(incoming.where, _validation_reason(error))
             except IntegrityError:
                 # Another import stored one of these barcodes after the check above.
-                bad = BadRecord(incoming.where, DUPLICATE_BARCODE.format(value="…"))
+                bad = BadRecord(incoming.where, STORED_MEANWHILE)
             else:
                 report = counts
                 continue

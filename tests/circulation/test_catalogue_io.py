@@ -345,3 +345,12 @@ def test_the_commands_help_describes_every_argument():
 def test_docs_describe_the_header(db):
     text = (Path(__file__).resolve().parents[2] / "docs" / "catalogue.md").read_text()
     assert ",".join(catalogue_io.CSV_HEADER) in text
+
+
+def test_export_reads_in_chunks_not_per_record(catalogue, tmp_path, django_assert_max_num_queries):
+    for number in range(30):
+        record = BibliographicRecordFactory(title=f"Title {number}")
+        ItemFactory(record=record, barcode=f"4100{number:04d}")
+    # A count for the progress bar, then the records and their copies per chunk.
+    with django_assert_max_num_queries(4):
+        _run("export_catalogue", str(tmp_path / "export.mrc"))
