@@ -4,7 +4,8 @@ from typing import Any
 from django import forms
 from django.forms.utils import ErrorDict
 
-from circulation.models import Fine, FinePayment, FoundItem
+from circulation.models import Fine, FinePayment, FoundItem, ItemType, LoanRule, PatronCategory
+from circulation.services import LOAN_DAYS_MAX, LOAN_DAYS_RANGE, MONEY_NOT_NEGATIVE
 from library.models import Branch
 
 
@@ -124,3 +125,39 @@ class ContactForm(forms.Form):
         choices=FoundItem.Channel.choices,
         widget=forms.RadioSelect,
     )
+
+
+def _money(label: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        error_messages={"min_value": MONEY_NOT_NEGATIVE},
+    )
+
+
+class LoanRuleForm(forms.Form):
+    """A loan rule as the person in charge edits it; services.loan_rule_save checks and saves."""
+
+    item_type = forms.ChoiceField(label="Item type", choices=ItemType.choices)
+    patron_category = forms.ChoiceField(
+        label="Patron category",
+        choices=[("", "Any patron"), *PatronCategory.choices],
+        required=False,
+        help_text="“Any patron” applies to every category without a rule of its own.",
+    )
+    loan_days = forms.IntegerField(
+        label="Loan days",
+        min_value=1,
+        max_value=LOAN_DAYS_MAX,
+        error_messages={"min_value": LOAN_DAYS_RANGE, "max_value": LOAN_DAYS_RANGE},
+    )
+    renewal_limit = forms.IntegerField(label="Renewals allowed", min_value=0, max_value=99)
+    fine_per_day = _money("Fine per day ($)")
+    max_fine = _money("Maximum fine ($)")
+
+    @classmethod
+    def for_rule(cls, rule: LoanRule) -> "LoanRuleForm":
+        """Return the form filled in with a rule's values."""
+        return cls(initial={name: getattr(rule, name) for name in cls.base_fields})

@@ -43,6 +43,7 @@ from circulation.models import (
     FoundItem,
     Hold,
     Item,
+    ItemType,
     Loan,
     LoanRule,
     PatronCategory,
@@ -80,6 +81,10 @@ WAIVE_REASON_NEEDED = "Choose why the fine is waived."
 CHARGE_REASONS = "Only a lost or a damaged item is charged this way."
 NO_REPLACEMENT_COST = "This item has no replacement cost on file: enter the amount to charge."
 CHARGE_NOT_POSITIVE = "Enter an amount of at least $0.01 to charge."
+LOAN_RULE_EXISTS = "There is already a rule for {item_type} and {category}: edit that rule instead."
+LOAN_DAYS_MAX = 3650  # ten years: more is a typing slip, and due dates must stay in range
+LOAN_DAYS_RANGE = f"Loan days must be a whole number from 1 to {LOAN_DAYS_MAX}."
+MONEY_NOT_NEGATIVE = "Enter an amount of $0.00 or more."
 
 
 class CirculationError(ValidationError):
@@ -191,6 +196,64 @@ def loan_rule_for(*, item_type: str, category: str) -> LoanRule:
     if rule is None:
         raise CirculationError(NO_LOAN_RULE)
     return rule
+
+
+@transaction.atomic
+def loan_rule_save(
+    *,
+    rule: LoanRule | None,
+    item_type: str,
+    patron_category: str,
+    loan_days: int,
+    renewal_limit: int,
+    fine_per_day: Decimal,
+    max_fine: Decimal,
+) -> LoanRule:
+    """Create a loan rule (`rule` None) or change one; the next check-out uses it.
+
+    Raises CirculationError naming its field: LOAN_RULE_EXISTS when another rule
+    has this item type and category, LOAN_DAYS_RANGE, MONEY_NOT_NEGATIVE.
+    Saved through the ORM, so django-auditlog records the change (circulation.audit).
+    """
+    if not 1 <= loan_days <= LOAN_DAYS_MAX:
+        raise CirculationError(LOAN_DAYS_RANGE, field="loan_days")
+    for name, amount in (("fine_per_day", fine_per_day), ("max_fine", max_fine)):
+        if amount < 0:
+            raise CirculationError(MONEY_NOT_NEGATIVE, field=name)
+    others = LoanRule.objects.select_for_update().filter(
+        item_type=item_type, patron_category=patron_category
+    )
+    if rule is not None:
+        others = others.exclude(pk=rule.pk)
+    if others.exists():
+        raise _rule_exists(item_type, patron_category)
+    rule = rule or LoanRule()
+    rule.item_type = item_type
+    rule.patron_category = patron_category
+    rule.loan_days = loan_days
+    rule.renewal_limit = renewal_limit
+    rule.fine_per_day = fine_per_day
+    rule.max_fine = max_fine
+    rule.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            rule.save()
+    except IntegrityError:
+        # Another editor saved the same type and category at the same moment.
+        raise _rule_exists(item_type, patron_category) from None
+    return rule
+
+
+def _rule_exists(item_type: str, patron_category: str) -> CirculationError:
+    category = (
+        f"{PatronCategory(patron_category).label.lower()} patrons"
+        if patron_category
+        else "any patron"
+    )
+    message = LOAN_RULE_EXISTS.format(
+        item_type=ItemType(item_type).label.lower(), category=category
+    )
+    return CirculationError(message, field="patron_category")
 
 
 def _rule(item: Item, patron: Patron, day: datetime.date) -> LoanRule:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from circulation import found_views, views
+from circulation import found_views, rule_views, views
 from circulation.statistics import views as statistics_views
 
 app_name = "circulation"
@@ -53,6 +53,9 @@ urlpatterns = [
     ),
     path("statistics/", statistics_views.statistics, name="statistics"),
     path("statistics.csv", statistics_views.statistics_csv, name="statistics_csv"),
+    path("loan-rules/", rule_views.loan_rules, name="loan_rules"),
+    path("loan-rules/new/", rule_views.loan_rule_new, name="loan_rule_new"),
+    path("loan-rules/<int:pk>/", rule_views.loan_rule_edit, name="loan_rule_edit"),
     path("found/", found_views.found_list, name="found_list"),
     path("found/tasks/", found_views.found_tasks, name="found_tasks"),
     path("found/<int:pk>/", found_views.found_detail, name="found_detail"),

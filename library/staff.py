@@ -108,6 +108,7 @@ STAFF_MENU = (
     MenuItem("In transit", "circulation:in_transit"),
     MenuItem("Found items", "circulation:found_list"),
     MenuItem("Statistics", "circulation:statistics"),
+    MenuItem("Loan rules", "circulation:loan_rules"),
     MenuItem("Patrons", "patrons:find"),
     MenuItem("Computers", "activity:computers"),
     MenuItem("Reference", "activity:reference"),

@@ -688,6 +688,16 @@ circulation:hold_shelf
 circulation:desk_payment_receipt
   GET     in   404   404   404   404   404   404   404   404   404   404   404   404
   POST   405   405   405   405   405   405   405   405   405   405   405   405   405
+# Loan rules: the roles given circulation.change_loanrule by the role table (persons
+# in charge, the director); desk clerks only view rules through the admin. An empty
+# POST gets the form again with its errors.
+circulation:loan_rules
+  GET     in   404   404   404   404   404   200   404   404   200   404   404   404
+  POST   405   405   405   405   405   405   405   405   405   405   405   405   405
+circulation:loan_rule_new
+  *       in   404   404   404   404   404   200   404   404   200   404   404   404
+circulation:loan_rule_edit
+  *       in   404   404   404   404   404   200   404   404   200   404   404   404
 # Registration (CONF-3, CONF-4): the roles that register patrons; the ids name alice,
 # who has a login already (issuing another is refused with a message).
 patrons:find

@@ -34,6 +34,7 @@ TOKEN = st.one_of(SCALAR, st.sampled_from(["--", "-", "--unknown", "--batch-size
 NOT_AN_ARGUMENT = st.one_of(
     st.just(""), st.text(min_size=1, max_size=30).map(lambda text: "x" + text), st.just("--nope")
 )
+FORMAT_OPTIONS = st.sampled_from(["--format", "marc", "marcxml", "csv", "--dry-run"])
 SMALL_OR_BAD_COUNT = st.one_of(
     st.integers(min_value=-(10**30), max_value=9).map(str),
     st.sampled_from(["", "ten", "1e3", "²", "\x00", "0x10"]),
@@ -91,6 +92,15 @@ def _arguments(directory: Path) -> dict[str, st.SearchStrategy[list[str]]]:
             st.sampled_from(["bad name", "a" * 80, "", "x'y", "\x00"]),
         ).map(lambda values: ["--app-role", values[0], "--archiver-role", values[1]]),
         "witness_audit_head": st.lists(NOT_AN_ARGUMENT, min_size=1, max_size=2),
+        # The folder's only file is not a catalogue in any format: nothing can be imported.
+        "import_catalogue": st.tuples(
+            folder, st.lists(st.one_of(TOKEN, FORMAT_OPTIONS), max_size=3)
+        ).map(lambda values: [values[0], *values[1]]),
+        # Whatever is written lands in the test's folder; the database is only read.
+        "export_catalogue": st.tuples(
+            st.one_of(folder, SCALAR, st.just("out.csv")),
+            st.lists(st.one_of(TOKEN, FORMAT_OPTIONS, st.just("--overwrite")), max_size=3),
+        ).map(lambda values: [values[0], *values[1]]),
     }
 
 
@@ -152,6 +162,10 @@ def _run(*arguments: str):  # type: ignore[no-untyped-def]
         ["seed_scale", "--patrons", "-1"],
         ["sync_roles", "unexpected"],
         ["staff_totp_enroll"],
+        ["import_catalogue", "/nonexistent/catalogue.csv"],
+        ["import_catalogue", "/nonexistent/catalogue.dat"],
+        ["import_catalogue", "catalogue.csv", "--format", "pdf"],
+        ["export_catalogue", "/nonexistent/folder/catalogue.csv"],
     ],
     ids=lambda arguments: " ".join(arguments)[:40],
 )

@@ -646,6 +646,32 @@ FORMS = [
         lambda w: f"/staff/circulation/found/{w.found.pk}/contact/",
         lambda w: {"channel": "email"},
     ),
+    Form(
+        "loan rule new",
+        "pic",
+        _at("/staff/circulation/loan-rules/new/"),
+        lambda w: {
+            "item_type": "dvd",
+            "patron_category": "minor",
+            "loan_days": "7",
+            "renewal_limit": "1",
+            "fine_per_day": "0.50",
+            "max_fine": "5.00",
+        },
+    ),
+    Form(
+        "loan rule edit",
+        "dir",
+        lambda w: f"/staff/circulation/loan-rules/{w.admin['circulation.loanrule'].pk}/",
+        lambda w: {
+            "item_type": w.admin["circulation.loanrule"].item_type,
+            "patron_category": w.admin["circulation.loanrule"].patron_category,
+            "loan_days": "14",
+            "renewal_limit": "3",
+            "fine_per_day": "0.10",
+            "max_fine": "2.00",
+        },
+    ),
     # Computers, reference and events.
     Form(
         "computer session",

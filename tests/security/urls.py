@@ -71,6 +71,7 @@ def _values(key: str, route: str, world: World, missing: bool) -> dict[str, obje
         # The world holds no payment: every user gets the missing record's page.
         "circulation:desk_payment_receipt": {"payment_id": MISSING_ID},
         "circulation:found_match_pick": {"pk": w.found.pk, "patron_id": other or w.alice.pk},
+        "circulation:loan_rule_edit": {"pk": other or w.admin["circulation.loanrule"].pk},
         "activity:computer_end": {"session_id": other or w.session.pk},
         "activity:event_signup_cancel": {"pk": w.event.pk, "signup_id": other or w.signup.pk},
     }
