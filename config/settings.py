@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "activity",
     "privacy",
     "facilities",
+    "notices",
     "portal",
     "auditors",
     "demo",
@@ -325,7 +326,28 @@ LIBRARY_RETENTION_DAYS = {
     "found_items": env_int("RETENTION_FOUND_ITEMS_DAYS", 90),
     "settled_fines": env_int("RETENTION_SETTLED_FINES_DAYS", 400),
     "expired_holds": env_int("RETENTION_EXPIRED_HOLDS_DAYS", 0),  # after the pickup date
+    # A sent notice keeps its kind, channel and days this long, then only the
+    # day, kind and patron (notices.retention); an unsent one is dropped.
+    "sent_notices": env_int("RETENTION_SENT_NOTICES_DAYS", 30),
 }
+
+# Notices (notices app, docs/notices.md): days before the due date for the
+# reminder, days overdue for the first, second and final overdue notices, and
+# days before a card's expiry for the renewal reminder.
+NOTICES_PRE_DUE_DAYS = env_int("NOTICES_PRE_DUE_DAYS", 3, minimum=1)
+NOTICES_OVERDUE_DAYS = (
+    env_int("NOTICES_OVERDUE_FIRST_DAYS", 1, minimum=1),
+    env_int("NOTICES_OVERDUE_SECOND_DAYS", 8, minimum=1),
+    env_int("NOTICES_OVERDUE_FINAL_DAYS", 15, minimum=1),
+)
+if not NOTICES_OVERDUE_DAYS[0] < NOTICES_OVERDUE_DAYS[1] < NOTICES_OVERDUE_DAYS[2]:
+    raise ImproperlyConfigured(
+        "NOTICES_OVERDUE_FIRST_DAYS < NOTICES_OVERDUE_SECOND_DAYS < NOTICES_OVERDUE_FINAL_DAYS "
+        "must hold, or one overdue day would get two notices"
+    )
+NOTICES_CARD_EXPIRY_DAYS = env_int("NOTICES_CARD_EXPIRY_DAYS", 30, minimum=1)
+# How many notice ids one worker task sends (send_notices queues one task a batch).
+NOTICES_BATCH_SIZE = env_int("NOTICES_BATCH_SIZE", 500, minimum=1)
 
 LOGGING = {
     "version": 1,
