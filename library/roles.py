@@ -121,6 +121,8 @@ _DESK = (
     "circulation.view_loanrule",
 )
 _CATALOGUE = ("circulation.add_item", "circulation.change_item", "circulation.change_loanrule")
+# The words of the library's notices (the notices app's templates page).
+_NOTICE_WORDS = ("notices.view_noticetemplate", "notices.change_noticetemplate")
 # Every staff member may record an outside request for footage and see the
 # stills shared while a ban is in effect (CAM-4, CAM-6).
 _ALL_STAFF = ("library.view_branch", "facilities.add_outsiderequest", "facilities.view_still")
@@ -185,6 +187,7 @@ ROLES: dict[Role, RoleRights] = {
     Role.PERSON_IN_CHARGE: _rights(
         _DESK,
         _CATALOGUE,
+        _NOTICE_WORDS,
         _ALL_STAFF,
         _INCIDENTS,
         _FOOTAGE,

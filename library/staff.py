@@ -104,6 +104,7 @@ class MenuItem:
 STAFF_MENU = (
     MenuItem("Circulation desk", "circulation:desk"),
     MenuItem("Found items", "circulation:found_list"),
+    MenuItem("Letters to print", "notices:letters"),
     MenuItem("Patrons", "patrons:find"),
     MenuItem("Computers", "activity:computers"),
     MenuItem("Reference", "activity:reference"),
@@ -113,6 +114,7 @@ STAFF_MENU = (
     MenuItem("Legal orders", "privacy:order_list"),
     MenuItem("Contracted agents", "privacy:agent_list"),
     MenuItem("Incidents and footage", "facilities:index"),
+    MenuItem("Notice templates", "notices:templates"),
     MenuItem("Audit trail", "audit:index"),
     MenuItem("Records (admin)", "admin:index"),
 )

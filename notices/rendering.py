@@ -53,7 +53,9 @@ VARIABLES: dict[str, dict[str, str]] = {
 }
 
 TEMPLATE_DOES_NOT_COMPILE = "The {part} does not compile: {error}"
-UNKNOWN_VARIABLE = "The {part} uses {name!r}, which this notice does not have; it may use: {known}."
+UNKNOWN_VARIABLE = (
+    "The {part} uses the variable {name}, which this notice does not have; it may use: {known}."
+)
 TAG_NOT_ALLOWED = (
     "The {part} uses a tag notices do not allow ({tag}); use only variables, "
     "if, for, with and comments."
@@ -113,7 +115,8 @@ def template_problems(source: str, *, kind: str, part: str) -> list[str]:
     for node in nodes:
         if isinstance(node, ForNode):
             defined.update(node.loopvars)
-            used += _names(node.sequence)
+            for expression in _expressions(node.sequence):
+                used += _names(expression)
         elif isinstance(node, WithNode):
             defined.update(node.extra_context)
             for expression in _expressions(node.extra_context):
@@ -122,7 +125,9 @@ def template_problems(source: str, *, kind: str, part: str) -> list[str]:
             for condition, _ in node.conditions_nodelists:
                 for expression in _expressions(condition):
                     used += _names(expression)
-        elif isinstance(node, VariableNode):
+        elif isinstance(node, VariableNode) and isinstance(
+            node.filter_expression, FilterExpression
+        ):
             used += _names(node.filter_expression)
     known = variables_for(kind)
     for name in dict.fromkeys(used):

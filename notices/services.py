@@ -99,8 +99,7 @@ def _insert_select(patrons: QuerySet[Patron], *, kind: Kind, today: datetime.dat
     select, params = rows.query.sql_with_params()
     table = connection.ops.quote_name(Notice._meta.db_table)
     columns = ", ".join(
-        connection.ops.quote_name(Notice._meta.get_field(name).column)
-        for name in ("patron", "kind", "channel", "created_on")
+        connection.ops.quote_name(name) for name in ("patron_id", "kind", "channel", "created_on")
     )
     with connection.cursor() as cursor:
         cursor.execute(
