@@ -10,6 +10,7 @@ item and hold only until it is sent; check-in cuts the item sooner
 """
 
 import datetime
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -237,10 +238,19 @@ class Unsent(Exception):
     """The mail server did not take the message; the notice stays unsent."""
 
 
+class Outcome(enum.Enum):
+    SENT = "sent"
+    # Already sent, not an email, or nothing left to tell (dropped).
+    DONE = "done"
+    # Locked by another transaction: another worker is sending it, or a killed
+    # worker's connection is still being closed. Try again a little later.
+    BUSY = "busy"
+
+
 def notice_send(
     *, notice_id: int, facts: HoldFacts | None = None, today: datetime.date | None = None
-) -> bool:
-    """Email one notice at most once; return True if this call sent it.
+) -> Outcome:
+    """Email one notice at most once; say whether this call sent it, or found it busy.
 
     The row is locked (skipping a row another worker holds), re-read, and
     marked sent in the same transaction as the send, so a worker that dies
@@ -257,12 +267,15 @@ def notice_send(
             .filter(pk=notice_id, channel=Channel.EMAIL, sent_on__isnull=True)
             .first()
         )
-        if notice is None:  # sent, taken by another worker, or not an email
-            return False
+        if notice is None:  # sent, not an email, or locked by another transaction
+            waiting = Notice.objects.filter(
+                pk=notice_id, channel=Channel.EMAIL, sent_on__isnull=True
+            )
+            return Outcome.BUSY if waiting.exists() else Outcome.DONE
         rendered = notice_render(notice=notice, today=today, facts=facts)
         if rendered is None or not notice.patron.email:
             notice.delete()
-            return False
+            return Outcome.DONE
         message = EmailMessage(
             subject=rendered.subject,
             body=rendered.body,
@@ -274,7 +287,7 @@ def notice_send(
         except OSError as error:  # smtplib's errors are OSErrors, as is a refused connection
             raise Unsent(type(error).__name__) from None
         _mark_sent(Notice.objects.filter(pk=notice.pk), today)
-    return True
+    return Outcome.SENT
 
 
 def _mark_sent(notices: QuerySet[Notice], today: datetime.date) -> int:

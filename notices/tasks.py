@@ -9,26 +9,35 @@ worker's log shows of a task's arguments is a count, never a title.
 import datetime
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
-from notices.services import HoldFacts, Unsent, notice_send
+from notices.services import HoldFacts, Outcome, Unsent, notice_send
 from patrons.tasks import MAIL_NOT_SENT, MAIL_RETRIES, MAIL_RETRY_MAX_DELAY, MailNotSent
 
 
+# How long to wait before trying again notices another transaction held locked.
+BUSY_RETRY_DELAY = 30
+
+
 @shared_task(
+    bind=True,
     autoretry_for=(MailNotSent,),
     retry_backoff=True,
     retry_backoff_max=MAIL_RETRY_MAX_DELAY,
     retry_jitter=True,
     max_retries=MAIL_RETRIES,
 )
-def notices_send(*, notice_ids: list[int], hold: dict[str, Any] | None = None) -> int:
+def notices_send(
+    self: Task, *, notice_ids: list[int], hold: dict[str, Any] | None = None
+) -> int:
     """Send each notice in the batch at most once; return how many this run sent.
 
     Each notice is its own transaction (lock, skip if sent, send, mark sent,
     commit), so a retry after a mail error, or a run of the same batch after a
-    worker was killed (acks_late), sends only those still unsent.
+    worker was killed (acks_late), sends only those still unsent. Notices
+    another transaction holds locked are tried again later in a retry of
+    their own, so none is left behind by a worker that died holding its lock.
     """
     facts = None
     if hold is not None:
@@ -38,12 +47,22 @@ def notices_send(*, notice_ids: list[int], hold: dict[str, Any] | None = None) -
             pickup_branch=hold.get("pickup_branch", ""),
             ready_until=datetime.date.fromisoformat(ready_until) if ready_until else None,
         )
-    sent = 0
+    sent, busy = 0, []
     for notice_id in notice_ids:
         try:
-            sent += notice_send(notice_id=notice_id, facts=facts)
+            outcome = notice_send(notice_id=notice_id, facts=facts)
         except Unsent as error:
             raise MailNotSent(MAIL_NOT_SENT.format(kind=str(error))) from None
+        sent += outcome is Outcome.SENT
+        if outcome is Outcome.BUSY:
+            busy.append(notice_id)
+    if busy:
+        raise self.retry(
+            kwargs={"notice_ids": busy, "hold": hold},
+            countdown=BUSY_RETRY_DELAY,
+            argsrepr="()",
+            kwargsrepr=_kwargsrepr(busy),
+        )
     return sent
 
 
@@ -52,8 +71,12 @@ def notices_send_queue(*, notice_ids: list[int], hold: dict[str, Any] | None = N
     notices_send.apply_async(
         kwargs={"notice_ids": notice_ids, "hold": hold},
         argsrepr="()",
-        kwargsrepr=f"{{'notice_ids': <{len(notice_ids)} ids>, 'hold': '***'}}",
+        kwargsrepr=_kwargsrepr(notice_ids),
     )
+
+
+def _kwargsrepr(notice_ids: list[int]) -> str:
+    return f"{{'notice_ids': <{len(notice_ids)} ids>, 'hold': '***'}}"
 
 
 def batches(ids: list[int], size: int | None = None) -> list[list[int]]:
