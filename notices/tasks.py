@@ -15,7 +15,6 @@ from django.conf import settings
 from notices.services import HoldFacts, Outcome, Unsent, notice_send
 from patrons.tasks import MAIL_NOT_SENT, MAIL_RETRIES, MAIL_RETRY_MAX_DELAY, MailNotSent
 
-
 # How long to wait before trying again notices another transaction held locked.
 BUSY_RETRY_DELAY = 30
 
@@ -28,9 +27,7 @@ BUSY_RETRY_DELAY = 30
     retry_jitter=True,
     max_retries=MAIL_RETRIES,
 )
-def notices_send(
-    self: Task, *, notice_ids: list[int], hold: dict[str, Any] | None = None
-) -> int:
+def notices_send(self: Task, *, notice_ids: list[int], hold: dict[str, Any] | None = None) -> int:
     """Send each notice in the batch at most once; return how many this run sent.
 
     Each notice is its own transaction (lock, skip if sent, send, mark sent,
