@@ -6,6 +6,7 @@ kind). Nothing rendered is stored: a notice is rendered when it is sent and
 the text goes only to the mail server or the printer (CONF-9).
 """
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,7 @@ TEMPLATE_DOES_NOT_COMPILE = "The {part} does not compile: {error}"
 UNKNOWN_VARIABLE = (
     "The {part} uses the variable {name}, which this notice does not have; it may use: {known}."
 )
+TEMPLATE_DOES_NOT_RENDER = "The {part} compiles but cannot be rendered: {error}"
 TAG_NOT_ALLOWED = (
     "The {part} uses a tag notices do not allow ({tag}); use only variables, "
     "if, for, with and comments."
@@ -64,6 +66,21 @@ TAG_NOT_ALLOWED = (
 # Text, not HTML: the mail is plain text, and the letters page escapes what it shows.
 _ENGINE = Engine(autoescape=False, libraries={}, string_if_invalid="")
 _ALLOWED_NODES = (TextNode, VariableNode, IfNode, ForNode, WithNode, CommentNode)
+
+
+_SAMPLE_DAY = datetime.date(2026, 1, 15)
+_SAMPLE: dict[str, Any] = {
+    "first_name": "Ada",
+    "name": "Ada Reader",
+    "today": _SAMPLE_DAY,
+    "items": ["A title", "Another title"],
+    "count": 2,
+    "due_date": _SAMPLE_DAY,
+    "days_overdue": 8,
+    "pickup_branch": "Central Library",
+    "ready_until": _SAMPLE_DAY,
+    "card_expires_on": _SAMPLE_DAY,
+}
 
 
 def variables_for(kind: str) -> dict[str, str]:
@@ -135,6 +152,12 @@ def template_problems(source: str, *, kind: str, part: str) -> list[str]:
             problems.append(
                 UNKNOWN_VARIABLE.format(part=part, name=name, known=", ".join(sorted(known)))
             )
+    if not problems:
+        # A trial run on sample values, so that no notice fails later at send time.
+        try:
+            compiled.render(Context(_SAMPLE))
+        except Exception as error:  # any filter may raise on a bad argument
+            problems.append(TEMPLATE_DOES_NOT_RENDER.format(part=part, error=type(error).__name__))
     return problems
 
 

@@ -39,6 +39,12 @@ _ADMIN_OBJECT = re.compile(r"^staff/admin/(\w+)/(\w+)/")
 _PLACEHOLDER = re.compile(r"<(?:(\w+):)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 
 
+def _notice_template_id() -> int:
+    from notices.models import NoticeTemplate
+
+    return NoticeTemplate.objects.order_by("pk").values_list("pk", flat=True)[0]
+
+
 def _values(key: str, route: str, world: World, missing: bool) -> dict[str, object]:
     """Return the value for each placeholder in this route: ids of the world's records."""
     w = world
@@ -72,6 +78,7 @@ def _values(key: str, route: str, world: World, missing: bool) -> dict[str, obje
         "circulation:desk_payment_receipt": {"payment_id": MISSING_ID},
         "circulation:found_match_pick": {"pk": w.found.pk, "patron_id": other or w.alice.pk},
         "activity:computer_end": {"session_id": other or w.session.pk},
+        "notices:template_edit": {"pk": other or _notice_template_id()},
         "activity:event_signup_cancel": {"pk": w.event.pk, "signup_id": other or w.signup.pk},
     }
     if key in by_key:
