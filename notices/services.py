@@ -58,7 +58,13 @@ def _day_bounds(day: datetime.date) -> tuple[datetime.datetime, datetime.datetim
 
 
 def loans_due_on(day: datetime.date) -> QuerySet[Loan]:
-    """Return the open loans due on a library day (index notices_loan_open_due_idx)."""
+    """Return the open loans due on a library day.
+
+    `patron__isnull=False` matches the predicate of loan_patron_idx (patron,
+    due_at) WHERE patron IS NOT NULL, which holds only linked loans (returned
+    loans forget their patron): a scan of it finds a day's due loans among 10
+    million loans in about 0.2 s (docs/notices.md), with no index of its own.
+    """
     start, end = _day_bounds(day)
     return Loan.objects.filter(
         returned_at__isnull=True, patron__isnull=False, due_at__gte=start, due_at__lt=end
