@@ -3,7 +3,9 @@
 Named by EMAIL_BACKEND in the worker process's environment. Each message waits
 NOTICE_TEST_MAIL_DELAY seconds (so a batch takes long enough to kill the
 worker in the middle of it), then appends its recipient to NOTICE_TEST_MAIL_LOG
-and syncs the file to disk, so a send survives the worker's SIGKILL.
+and syncs the file to disk, so a send survives the worker's SIGKILL. Before
+waiting it notes the recipient in NOTICE_TEST_MAIL_LOG + ".started", so the
+test can tell when a send is under way.
 """
 
 import os
@@ -19,9 +21,14 @@ class SlowRecordingBackend(BaseEmailBackend):
         delay = float(os.environ.get("NOTICE_TEST_MAIL_DELAY", "0.2"))
         path = os.environ["NOTICE_TEST_MAIL_LOG"]
         for message in email_messages:
+            _append(f"{path}.started", message)
             time.sleep(delay)
-            with open(path, "a", encoding="utf-8") as log:
-                log.write(f"{','.join(message.to)}\n")
-                log.flush()
-                os.fsync(log.fileno())
+            _append(path, message)
         return len(email_messages)
+
+
+def _append(path: str, message: EmailMessage) -> None:
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(f"{','.join(message.to)}\n")
+        log.flush()
+        os.fsync(log.fileno())

@@ -114,13 +114,18 @@ def test_notices_are_sent_once_each_after_a_worker_is_killed_mid_batch(
     second = None
     try:
         sender.send_task("notices.tasks.notices_send", kwargs={"notice_ids": ids, "hold": None})
-        _wait_for(lambda: len(_sends(mail_log)) >= 8, timeout=60, what="8 sends", log=worker_log)
-        # Killed half-way through the next send: the mail server has not taken
-        # it, and the notice's row is locked in a transaction that never commits.
-        # (A kill in the few milliseconds between the mail server taking a
-        # message and the commit would send that one notice twice: the one
-        # window no database lock can close; docs/notices.md.)
-        time.sleep(MAIL_DELAY / 2)
+        started = mail_log.with_name(mail_log.name + ".started")
+
+        def mid_send() -> bool:
+            done = len(_sends(mail_log))
+            return done >= 8 and len(_sends(started)) > done
+
+        # Killed during a send: the mail server has not taken it, and the
+        # notice's row is locked in a transaction that never commits. (A kill
+        # in the few milliseconds between the mail server taking a message and
+        # the commit would send that one notice twice: the one window no
+        # database lock can close; docs/notices.md.)
+        _wait_for(mid_send, timeout=60, what="8 sends and a 9th under way", log=worker_log)
         _kill(first)
         sent_before_the_kill = len(_sends(mail_log))
         assert sent_before_the_kill < NOTICES, "the worker finished before it was killed"
