@@ -133,10 +133,20 @@ def notices_create_due(*, today: datetime.date | None = None) -> dict[str, int]:
     }
 
 
+# Unsent emails made this many days before today are queued again by the nightly
+# run: a mail server down longer than the task's retries last (about 1.6 hours)
+# delays a notice by a day; an older one is no longer timely, and retention
+# deletes it.
+REQUEUE_DAYS = 1
+
+
 def unsent_emails(*, today: datetime.date) -> QuerySet[Notice]:
-    """Return the email notices made today that are not sent yet (index notice_unsent_idx)."""
+    """Return the email notices made today or the day before not sent yet (notice_unsent_idx)."""
     return Notice.objects.filter(
-        channel=Channel.EMAIL, created_on=today, sent_on__isnull=True
+        channel=Channel.EMAIL,
+        created_on__gte=today - datetime.timedelta(days=REQUEUE_DAYS),
+        created_on__lte=today,
+        sent_on__isnull=True,
     ).order_by("pk")
 
 

@@ -183,3 +183,20 @@ def test_what_the_log_shows_of_a_task_names_nothing(notice_settings, monkeypatch
     tasks.notices_send_queue(notice_ids=[1, 2, 3], hold={"title": "Secret Book"})
     assert "Secret Book" not in calls[0]["kwargsrepr"]
     assert calls[0]["kwargsrepr"].startswith("{'notice_ids': <3 ids>")
+
+
+def test_yesterdays_unsent_emails_are_queued_again_older_ones_not(notice_settings, monkeypatch):
+    from notices import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks, "notices_send_queue", lambda **kw: queued.extend(kw["notice_ids"]))
+    patron = PatronFactory()
+    made = {
+        age: Notice.objects.create(
+            patron=patron, kind=Kind.HOLD_EXPIRED, channel=Channel.EMAIL,
+            created_on=TODAY - days(age),
+        )
+        for age in (0, 1, 2)
+    }  # fmt: skip
+    run()
+    assert sorted(queued) == sorted([made[0].pk, made[1].pk])

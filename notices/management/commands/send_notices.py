@@ -35,11 +35,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-queue",
             action="store_true",
-            help="Only make the notices; queue nothing (a later run queues those still unsent).",
+            help=(
+                "Only make the notices; queue nothing (a run later today or tomorrow queues "
+                "those still unsent)."
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        """Make the day's notice rows, then queue today's unsent emails in batches.
+        """Make the day's notice rows, then queue unsent emails (today's, yesterday's) in batches.
 
         Output: one summary line, "Made N notices (k kind, ...); queued M emails
         in B tasks.". CommandError for a batch size below 1.
