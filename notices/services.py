@@ -22,11 +22,11 @@ from django.db.models import Case, CharField, DateField, QuerySet, Value, When
 from django.utils import timezone
 
 from circulation.models import Hold, Loan
+from notices.defaults import default_words
 from notices.models import NIGHTLY_KINDS, Channel, Kind, Notice, NoticeTemplate
 from notices.rendering import Rendered, render, template_problems
 from patrons.models import Patron
 
-TEMPLATE_MISSING = "There is no {kind} template for the {channel} channel."
 NOT_LETTERS = "Choose letters that are waiting to be printed."
 
 OVERDUE_KINDS = (Kind.OVERDUE_FIRST, Kind.OVERDUE_SECOND, Kind.OVERDUE_FINAL)
@@ -188,9 +188,11 @@ def notice_for_hold(
 
 
 def _template(kind: str, channel: str) -> NoticeTemplate:
+    """Return the library's template of a notice, or the default words if it has none."""
     template = NoticeTemplate.objects.filter(kind=kind, channel=channel).first()
     if template is None:
-        raise NoticeError([TEMPLATE_MISSING.format(kind=kind, channel=channel)])
+        subject, body = default_words(kind, channel)
+        template = NoticeTemplate(kind=kind, channel=channel, subject=subject, body=body)
     return template
 
 

@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from library import dates
 from notices.models import Channel, Kind, Notice
 from notices.services import notices_create_due
 from tests.factories import PatronFactory
@@ -200,3 +201,12 @@ def test_yesterdays_unsent_emails_are_queued_again_older_ones_not(notice_setting
     }  # fmt: skip
     run()
     assert sorted(queued) == sorted([made[0].pk, made[1].pk])
+
+
+def test_a_kind_without_a_template_row_is_sent_with_the_default_words(notice_settings):
+    from notices.models import NoticeTemplate
+
+    NoticeTemplate.objects.all().delete()
+    _send_for(PatronFactory(), name_items=False)
+    (message,) = mail.outbox
+    assert message.subject == f"Library items due {dates.day(TODAY + days(3))}"

@@ -12,9 +12,14 @@ from notices.models import Channel, Kind, Notice, NoticeTemplate
 from notices.rendering import TAG_NOT_ALLOWED, UNKNOWN_VARIABLE
 from tests.conftest import page_text
 from tests.factories import PatronFactory
-from tests.notices.helpers import loan_due
+from tests.notices.helpers import loan_due, notice_templates
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _templates(db):
+    notice_templates()
 
 
 @pytest.fixture

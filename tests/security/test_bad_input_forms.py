@@ -85,9 +85,9 @@ def _period() -> dict[str, Any]:
 
 
 def _notice_template(world: World) -> str:
-    from notices.models import NoticeTemplate
+    from tests.security.urls import _notice_template_id
 
-    return f"/staff/notices/templates/{NoticeTemplate.objects.order_by('pk')[0].pk}/"
+    return f"/staff/notices/templates/{_notice_template_id()}/"
 
 
 FORMS = [
