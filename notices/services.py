@@ -162,7 +162,7 @@ class HoldFacts:
 def notice_for_hold(
     *, kind: Kind, patron_id: int, hold_id: int | None = None, today: datetime.date | None = None
 ) -> Notice | None:
-    """Make a hold-ready or hold-expired notice for a patron; None if the patron is gone.
+    """Make a hold-ready or hold-expired notice for a patron; None if there is nothing to make.
 
     A hold-ready notice keeps the hold and its item until it is sent, so that
     it is not sent for a hold already collected or cancelled, and so that
@@ -174,6 +174,8 @@ def notice_for_hold(
     hold = Hold.objects.filter(pk=hold_id).only("item_id").first() if hold_id else None
     if kind == Kind.HOLD_READY and hold is None:
         return None
+    if hold is not None and Notice.objects.filter(hold=hold, sent_on__isnull=True).exists():
+        return None  # announced already and not sent yet: one notice a hold
     notice = Notice(
         patron_id=patron_id,
         kind=kind,

@@ -134,3 +134,10 @@ def test_check_in_leaves_other_patrons_notice_links():
     loan = loan_due(other, timezone.localdate() + datetime.timedelta(days=5))
     circulation.loan_checkin(barcode=loan.item.barcode, branch=loan.item.branch)
     assert Notice.objects.get(patron=waiting).item_id == hold.item_id
+
+
+def test_a_hold_announced_twice_gets_one_notice():
+    hold = ready_hold(PatronFactory(email=""))
+    announce_ready(hold)
+    announce_ready(hold)
+    assert Notice.objects.filter(patron=hold.patron).count() == 1
