@@ -198,17 +198,49 @@ def _template(kind: str, channel: str) -> NoticeTemplate:
     return template
 
 
-def _items(notice: Notice, facts: HoldFacts | None) -> tuple[list[str], int, dict[str, Any]]:
+@dataclass(frozen=True)
+class Preloaded:
+    """What rendering many notices needs, read in two queries instead of some per notice."""
+
+    # patron id -> (due day, title) of each open loan
+    loans: dict[int, list[tuple[datetime.date, str]]]
+    holds: dict[int, Hold]
+
+
+def preload(notices: list[Notice]) -> Preloaded:
+    """Read the open loans and the holds a list of notices is about, in one query each."""
+    patron_ids = {notice.patron_id for notice in notices if notice.kind in LOAN_KINDS}
+    loans: dict[int, list[tuple[datetime.date, str]]] = {}
+    rows = (
+        Loan.objects.filter(patron_id__in=patron_ids, returned_at__isnull=True)
+        .order_by("due_at", "pk")
+        .values_list("patron_id", "due_at", "item__title")  # title: item.record.title after merge
+    )
+    for patron_id, due_at, title in rows:
+        loans.setdefault(patron_id, []).append((timezone.localdate(due_at), title))
+    hold_ids = [notice.hold_id for notice in notices if notice.hold_id is not None]
+    holds = Hold.objects.select_related("pickup_branch", "item").in_bulk(hold_ids)
+    return Preloaded(loans=loans, holds=holds)
+
+
+def _loan_titles(notice: Notice, due_day: datetime.date, preloaded: Preloaded | None) -> list[str]:
+    if preloaded is not None:
+        return [title for day, title in preloaded.loans.get(notice.patron_id, []) if day == due_day]
+    return list(
+        loans_due_on(due_day)
+        .filter(patron_id=notice.patron_id)
+        .order_by("due_at", "pk")
+        .values_list("item__title", flat=True)  # title: item.record.title after merge
+    )
+
+
+def _items(
+    notice: Notice, facts: HoldFacts | None, preloaded: Preloaded | None = None
+) -> tuple[list[str], int, dict[str, Any]]:
     """Return the titles, how many items, and the kind's own variables; count 0 when moot."""
     if notice.kind in LOAN_KINDS:
         due_day = due_day_of(kind=notice.kind, created_on=notice.created_on)
-        # title: item.record.title after merge
-        titles = list(
-            loans_due_on(due_day)
-            .filter(patron_id=notice.patron_id)
-            .order_by("due_at", "pk")
-            .values_list("item__title", flat=True)
-        )
+        titles = _loan_titles(notice, due_day, preloaded)
         extra: dict[str, Any] = {"due_date": due_day}
         if notice.kind in OVERDUE_KINDS:
             extra["days_overdue"] = (notice.created_on - due_day).days
@@ -216,7 +248,14 @@ def _items(notice: Notice, facts: HoldFacts | None) -> tuple[list[str], int, dic
     if notice.kind == Kind.HOLD_READY:
         if notice.hold_id is None:  # collected or cancelled before the notice went
             return [], 0, {}
-        hold = Hold.objects.select_related("pickup_branch", "item").get(pk=notice.hold_id)
+        if preloaded is not None:
+            found = preloaded.holds.get(notice.hold_id)
+        else:
+            found = Hold.objects.select_related("pickup_branch", "item").filter(pk=notice.hold_id)
+            found = found.first()
+        if found is None:  # gone since the notice was read
+            return [], 0, {}
+        hold = found
         # title: item.record.title after merge
         return (
             [hold.item.title],
@@ -230,19 +269,26 @@ def _items(notice: Notice, facts: HoldFacts | None) -> tuple[list[str], int, dic
 
 
 def notice_render(
-    *, notice: Notice, today: datetime.date, facts: HoldFacts | None = None
+    *,
+    notice: Notice,
+    today: datetime.date,
+    facts: HoldFacts | None = None,
+    preloaded: Preloaded | None = None,
+    templates: dict[tuple[str, str], NoticeTemplate] | None = None,
 ) -> Rendered | None:
     """Render a notice's subject and body now; None when there is nothing left to tell.
 
     Titles are given to the template only for an email to a patron who chose
     to have items named (CONF-9); a letter never gets them.
     """
-    titles, count, extra = _items(notice, facts)
+    titles, count, extra = _items(notice, facts, preloaded)
     if count == 0:
         return None
     patron = notice.patron
     named = notice.channel == Channel.EMAIL and patron.notices_name_items
-    template = _template(notice.kind, notice.channel)
+    template = (templates or {}).get((notice.kind, notice.channel)) or _template(
+        notice.kind, notice.channel
+    )
     context = {
         "first_name": patron.first_name,
         "name": patron.full_name,
@@ -252,6 +298,26 @@ def notice_render(
         **extra,
     }
     return render(subject=template.subject, body=template.body, context=context)
+
+
+def letters_render(*, letters: list[Notice], today: datetime.date) -> list[tuple[Notice, Rendered]]:
+    """Render letters for printing, in a fixed number of queries; drop those with nothing to tell.
+
+    A letter never names an item (CONF-9): notice_render gives it no titles.
+    """
+    preloaded = preload(letters)
+    templates = {
+        (template.kind, template.channel): template
+        for template in NoticeTemplate.objects.filter(channel=Channel.LETTER)
+    }
+    pages = []
+    for letter in letters:
+        rendered = notice_render(
+            notice=letter, today=today, preloaded=preloaded, templates=templates
+        )
+        if rendered is not None:
+            pages.append((letter, rendered))
+    return pages
 
 
 class Unsent(Exception):

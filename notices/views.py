@@ -46,11 +46,7 @@ def letters_print(request: HttpRequest) -> HttpResponse:
         Purpose.CIRCULATION,
     )
     today = timezone.localdate()
-    pages = []
-    for letter in waiting:
-        rendered = services.notice_render(notice=letter, today=today)
-        if rendered is not None:
-            pages.append((letter, rendered))
+    pages = services.letters_render(letters=waiting, today=today)
     return render(
         request,
         "notices/letters_print.html",

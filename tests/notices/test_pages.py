@@ -172,3 +172,41 @@ def test_loop_and_with_variables_are_allowed(client, pic):
 def test_other_roles_cannot_edit_templates(client, staff, role):
     client.force_login(staff(role))
     assert client.get(reverse("notices:templates")).status_code == 404
+
+
+def _print_queries(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("notices:letters_print")).status_code == 200
+    return len(queries)
+
+
+def _letters_for_a_new_patron() -> None:
+    from circulation.models import Hold
+    from tests.factories import HoldFactory
+
+    today = timezone.localdate()
+    patron = PatronFactory(email="")
+    loan_due(patron, today - datetime.timedelta(days=1))
+    hold = HoldFactory(
+        patron=patron, status=Hold.Status.READY, ready_until=today + datetime.timedelta(days=3)
+    )
+    for kind, hold_link in ((Kind.OVERDUE_FIRST, None), (Kind.HOLD_READY, hold)):
+        Notice.objects.create(
+            patron=patron, kind=kind, channel=Channel.LETTER, created_on=today,
+            hold=hold_link, item=hold_link.item if hold_link else None,
+        )  # fmt: skip
+
+
+def test_printing_costs_the_same_queries_for_one_letter_or_many(client, desk):
+    client.force_login(desk)
+    _letters_for_a_new_patron()
+    _print_queries(client)  # the first page of a session reads more (the session, the branch)
+    one = _print_queries(client)
+    for _ in range(4):
+        _letters_for_a_new_patron()
+    text = page_text(client.get(reverse("notices:letters_print")))
+    assert text.count("An item you placed a hold on is ready for you") == 5
+    assert _print_queries(client) == one
