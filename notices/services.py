@@ -248,11 +248,11 @@ def _items(
     if notice.kind == Kind.HOLD_READY:
         if notice.hold_id is None:  # collected or cancelled before the notice went
             return [], 0, {}
+        holds = Hold.objects.select_related("pickup_branch", "item")
         if preloaded is not None:
             found = preloaded.holds.get(notice.hold_id)
         else:
-            found = Hold.objects.select_related("pickup_branch", "item").filter(pk=notice.hold_id)
-            found = found.first()
+            found = holds.filter(pk=notice.hold_id).first()
         if found is None:  # gone since the notice was read
             return [], 0, {}
         hold = found
