@@ -210,3 +210,22 @@ def test_a_kind_without_a_template_row_is_sent_with_the_default_words(notice_set
     _send_for(PatronFactory(), name_items=False)
     (message,) = mail.outbox
     assert message.subject == f"Library items due {dates.day(TODAY + days(3))}"
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_date_at_the_calendars_ends_is_refused_and_writes_nothing(notice_settings, day):
+    from django.core.management import CommandError
+
+    from notices.management.commands.send_notices import DATE_OUT_OF_RANGE
+
+    PatronFactory()
+    with pytest.raises(CommandError, match=DATE_OUT_OF_RANGE):
+        call_command("send_notices", "--date", day, stdout=io.StringIO())
+    assert not Notice.objects.exists()
+
+
+def test_a_batch_size_below_one_is_refused(notice_settings):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        run("--batch-size", "0")

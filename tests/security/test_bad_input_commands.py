@@ -91,6 +91,10 @@ def _arguments(directory: Path) -> dict[str, st.SearchStrategy[list[str]]]:
             st.sampled_from(["bad name", "a" * 80, "", "x'y", "\x00"]),
         ).map(lambda values: ["--app-role", values[0], "--archiver-role", values[1]]),
         "witness_audit_head": st.lists(NOT_AN_ARGUMENT, min_size=1, max_size=2),
+        # --no-queue: a real run makes notices but sends none from the test.
+        "send_notices": st.tuples(st.one_of(DATES, SCALAR), st.one_of(NUMBERS, SCALAR)).map(
+            lambda values: ["--date", values[0], "--batch-size", values[1], "--no-queue"]
+        ),
     }
 
 

@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from notices import services, tasks
 
+DATE_OUT_OF_RANGE = "--date is too near the calendar's first or last day to count notice days from."
+
 
 class Command(BaseCommand):
     help = (
@@ -45,13 +47,17 @@ class Command(BaseCommand):
         """Make the day's notice rows, then queue unsent emails (today's, yesterday's) in batches.
 
         Output: one summary line, "Made N notices (k kind, ...); queued M emails
-        in B tasks.". CommandError for a batch size below 1.
+        in B tasks.". CommandError for a batch size below 1, or a date so near
+        the calendar's ends that a notice's due day falls outside it.
         """
         batch_size = options["batch_size"]
         if batch_size is not None and batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         today = options["date"] or timezone.localdate()
-        made = services.notices_create_due(today=today)
+        try:
+            made = services.notices_create_due(today=today)
+        except OverflowError:  # raised before any row is written; the transaction rolls back
+            raise CommandError(DATE_OUT_OF_RANGE) from None
         detail = ", ".join(f"{count} {kind}" for kind, count in made.items() if count)
         queued, task_count = 0, 0
         if not options["no_queue"]:
