@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "activity",
     "privacy",
     "facilities",
+    "notices",
     "portal",
     "auditors",
     "demo",
@@ -331,6 +332,9 @@ LIBRARY_RETENTION_DAYS = {
     # CONF-3: a patron account with no activity for this long is told, then,
     # after the grace days below with still none, deleted (patrons.retention).
     "inactive_accounts": env_int("RETENTION_INACTIVE_ACCOUNTS_DAYS", 3 * 365, minimum=30),
+    # A sent notice keeps its kind, channel and days this long, then only the
+    # day, kind and patron (notices.retention); an unsent one is dropped.
+    "sent_notices": env_int("RETENTION_SENT_NOTICES_DAYS", 30),
 }
 RETENTION_INACTIVE_ACCOUNTS_GRACE_DAYS = env_int(
     "RETENTION_INACTIVE_ACCOUNTS_GRACE_DAYS", 30, minimum=1
@@ -341,6 +345,24 @@ if LIBRARY_RETENTION_DAYS["inactive_accounts"] <= RETENTION_INACTIVE_ACCOUNTS_GR
         "RETENTION_INACTIVE_ACCOUNTS_GRACE_DAYS must be shorter than "
         "RETENTION_INACTIVE_ACCOUNTS_DAYS"
     )
+
+# Notices (notices app, docs/notices.md): days before the due date for the
+# reminder, days overdue for the first, second and final overdue notices, and
+# days before a card's expiry for the renewal reminder.
+NOTICES_PRE_DUE_DAYS = env_int("NOTICES_PRE_DUE_DAYS", 3, minimum=1)
+NOTICES_OVERDUE_DAYS = (
+    env_int("NOTICES_OVERDUE_FIRST_DAYS", 1, minimum=1),
+    env_int("NOTICES_OVERDUE_SECOND_DAYS", 8, minimum=1),
+    env_int("NOTICES_OVERDUE_FINAL_DAYS", 15, minimum=1),
+)
+if not NOTICES_OVERDUE_DAYS[0] < NOTICES_OVERDUE_DAYS[1] < NOTICES_OVERDUE_DAYS[2]:
+    raise ImproperlyConfigured(
+        "NOTICES_OVERDUE_FIRST_DAYS < NOTICES_OVERDUE_SECOND_DAYS < NOTICES_OVERDUE_FINAL_DAYS "
+        "must hold, or one overdue day would get two notices"
+    )
+NOTICES_CARD_EXPIRY_DAYS = env_int("NOTICES_CARD_EXPIRY_DAYS", 30, minimum=1)
+# How many notice ids one worker task sends (send_notices queues one task a batch).
+NOTICES_BATCH_SIZE = env_int("NOTICES_BATCH_SIZE", 500, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -17,4 +17,5 @@ urlpatterns = [
     path("staff/circulation/", include("circulation.urls")),
     path("staff/activity/", include("activity.urls")),
     path("staff/patrons/", include("patrons.urls")),
+    path("staff/notices/", include("notices.urls")),
 ]

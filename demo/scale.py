@@ -309,7 +309,7 @@ HISTORY_SINCE_DAYS = 3 * 365
 PATRON_COLUMNS = [
     "id", "card_number", "first_name", "last_name", "address_line", "city", "postal_code", "phone",
     "email", "date_of_birth", "home_branch_id", "status", "registered_on", "card_expires_on",
-    "reading_history_changed_at", "keeps_reading_history", "desk_note",
+    "reading_history_changed_at", "keeps_reading_history", "desk_note", "notices_name_items",
 ]  # fmt: skip
 
 
@@ -347,6 +347,7 @@ def _patron_rows(
             now - datetime.timedelta(days=HISTORY_SINCE_DAYS) if opted_in else None,
             opted_in,
             "",
+            False,  # notices name no items unless the patron chooses (CONF-9)
         )
 
 

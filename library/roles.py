@@ -128,6 +128,8 @@ _CATALOGUE = (
     "circulation.change_item",
     "circulation.change_loanrule",
 )
+# The words of the library's notices (the notices app's templates page).
+_NOTICE_WORDS = ("notices.view_noticetemplate", "notices.change_noticetemplate")
 # Every staff member may record an outside request for footage and see the
 # stills shared while a ban is in effect (CAM-4, CAM-6).
 _ALL_STAFF = ("library.view_branch", "facilities.add_outsiderequest", "facilities.view_still")
@@ -198,6 +200,7 @@ ROLES: dict[Role, RoleRights] = {
     Role.PERSON_IN_CHARGE: _rights(
         _DESK,
         _CATALOGUE,
+        _NOTICE_WORDS,
         _ALL_STAFF,
         _INCIDENTS,
         _FOOTAGE,

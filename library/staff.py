@@ -109,6 +109,7 @@ STAFF_MENU = (
     MenuItem("Found items", "circulation:found_list"),
     MenuItem("Statistics", "circulation:statistics"),
     MenuItem("Loan rules", "circulation:loan_rules"),
+    MenuItem("Letters to print", "notices:letters"),
     MenuItem("Patrons", "patrons:find"),
     MenuItem("Computers", "activity:computers"),
     MenuItem("Reference", "activity:reference"),
@@ -118,6 +119,7 @@ STAFF_MENU = (
     MenuItem("Legal orders", "privacy:order_list"),
     MenuItem("Contracted agents", "privacy:agent_list"),
     MenuItem("Incidents and footage", "facilities:index"),
+    MenuItem("Notice templates", "notices:templates"),
     MenuItem("Audit trail", "audit:index"),
     MenuItem("Records (admin)", "admin:index"),
 )

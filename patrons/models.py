@@ -92,6 +92,12 @@ class Patron(models.Model):
     # The day the patron was told the account would be deleted for want of use;
     # cleared once they use it again.
     inactivity_notice_on = models.DateField(null=True, blank=True)
+    # CONF-9: a notice (a reminder, an overdue notice, a hold on the shelf)
+    # names the items only if the patron chose that; a letter never does.
+    notices_name_items = models.BooleanField(
+        default=False,
+        help_text="Emailed notices name the items (titles); letters never do.",
+    )
 
     objects = PatronQuerySet.as_manager()
 
@@ -100,6 +106,8 @@ class Patron(models.Model):
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="patron_name_idx"),
             models.Index(fields=["date_of_birth"], name="patron_dob_idx"),
+            # The nightly card-expiry notices pick one day's expiring cards.
+            models.Index(fields=["card_expires_on"], name="patron_card_expires_idx"),
         ]
         constraints = [
             models.CheckConstraint(

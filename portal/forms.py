@@ -129,3 +129,16 @@ class PortalContactForm(ContactForm):
             if self.user is None or not self.user.check_password(password):
                 self.add_error("password", EMAIL_CHANGE_REFUSED)
         return data
+
+
+class NoticeItemsForm(forms.Form):
+    """Whether emailed notices name the items; letters never do (CONF-9)."""
+
+    name_items = forms.BooleanField(
+        required=False,
+        label="Name the items (titles) in the notices you get by email",
+        help_text=(
+            "Off unless you turn it on. Letters never name items, since anyone in your "
+            "household may open them."
+        ),
+    )

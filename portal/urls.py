@@ -19,6 +19,7 @@ urlpatterns = [
     path("password/", views.password_change, name="password_change"),
     path("password/changed/", views.password_change_done, name="password_change_done"),
     path("contact/", views.contact, name="contact"),
+    path("notices/", views.notice_items, name="notice_items"),
     path("minors/<int:pk>/", views.minor_account, name="minor_account"),
     path("consents/", views.consents, name="consents"),
     path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),

@@ -29,6 +29,7 @@ from library.paginators import CappedCountPaginator
 from library.params import positive_id
 from library.search_terms import search_of, search_redirect
 from library.staff import AuthenticatedRequest
+from notices import services as notices
 from patrons import services as patron_services
 from patrons import tasks
 from patrons.forms import patron_login_tokens
@@ -53,6 +54,8 @@ HISTORY_CLEARED = "Your reading history is deleted. It stays on for items you re
 # No title: a message waits in the session or a cookie until it is shown.
 HISTORY_ENTRY_DELETED = "One entry is deleted from your reading history."
 CONTACT_SAVED = "Your contact details are saved."
+NOTICE_ITEMS_ON = "Your emailed notices will name the items from now on."
+NOTICE_ITEMS_OFF = "Your notices will not name the items."
 
 # The desk's words, said to the patron (the desk's constants stay what tests there assert).
 PORTAL_REASONS = {
@@ -223,7 +226,24 @@ def account(request: AuthenticatedRequest) -> HttpResponse:
     context["minors"] = list(selectors.minors_of(patron, minors))
     # Only the account holder acts on the account; a listed adult only looks (CONF-4).
     context["actions"] = True
+    context["notice_form"] = forms.NoticeItemsForm(
+        initial={"name_items": patron.notices_name_items}
+    )
     return render(request, "portal/account.html", context)
+
+
+@serves_patron_data
+@require_POST
+@portal_login_required
+def notice_items(request: AuthenticatedRequest) -> HttpResponse:
+    """Turn the naming of items in the patron's emailed notices on or off (CONF-9)."""
+    patron = _own_patron_through_gate(request, DataCategory.IDENTITY)
+    form = forms.NoticeItemsForm(request.POST)
+    form.is_valid()  # an unticked box is "off": this form has no invalid input
+    name_items = bool(form.cleaned_data.get("name_items"))
+    notices.patron_notices_name_items_set(patron=patron, name_items=name_items)
+    messages.success(request, NOTICE_ITEMS_ON if name_items else NOTICE_ITEMS_OFF)
+    return redirect("portal:account")
 
 
 @serves_patron_data

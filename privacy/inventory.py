@@ -315,6 +315,22 @@ INVENTORY: tuple[Holding, ...] = (
         retention="found items",
         unlink_on_check_in="item",
     ),
+    # --- Notices
+    Holding(
+        "notices.Notice",
+        "a notice due to or sent to a patron: its kind, channel and days, never its text",
+        category=DataCategory.CIRCULATION,
+        patron="patron",
+        item="item",
+        # A hold notice's item and hold, kept until it is sent, tie the patron to the item.
+        unlogged=("item", "hold"),
+        retention="sent notices scrubbed",
+        anonymisation=(
+            "Sending forgets the item and hold; after the retention period only the day, "
+            "kind and patron are kept (CONF-9)."
+        ),
+        unlink_on_check_in="item",
+    ),
     # --- Activity
     Holding(
         "activity.ComputerSession",

@@ -117,6 +117,10 @@ portal:reading_history
 portal:reading_history_on
   GET    405   405   405   405   405   405   405   405   405   405   405   405   405
   POST   pin   302   302   302   404   404   404   404   404   404   404   404   404
+# Whether emailed notices name the items: the holder's own choice (CONF-9).
+portal:notice_items
+  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
+  POST   pin   302   302   302   404   404   404   404   404   404   404   404   404
 portal:reading_history_off
   GET    pin   200   302   302   404   404   404   404   404   404   404   404   404
   POST   pin   302   302   302   404   404   404   404   404   404   404   404   404
@@ -722,6 +726,19 @@ patrons:unblock
 patrons:login_issue
   GET     in   404   404   404   405   404   405   404   404   405   404   404   404
   POST    in   404   404   404   302   404   302   404   404   302   404   404   404
+# Notice letters are desk work (CONF-3); marking none posted is a bad request.
+notices:letters
+  *       in   404   404   404   200   404   200   404   404   200   404   404   404
+notices:letters_print
+  *       in   404   404   404   200   404   200   404   404   200   404   404   404
+notices:letters_sent
+  GET    405   405   405   405   405   405   405   405   405   405   405   405   405
+  POST    in   404   404   404   400   404   400   404   404   400   404   404   404
+# The words of the notices: the person in charge's (library.roles).
+notices:templates
+  *       in   404   404   404   404   404   200   404   404   404   404   404   404
+notices:template_edit
+  *       in   404   404   404   404   404   200   404   404   404   404   404   404
 circulation:found_list
   *       in   404   404   404   200   404   200   404   404   200   404   404   404
 circulation:found_tasks

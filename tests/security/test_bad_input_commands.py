@@ -101,6 +101,10 @@ def _arguments(directory: Path) -> dict[str, st.SearchStrategy[list[str]]]:
             st.one_of(folder, SCALAR, st.just("out.csv")),
             st.lists(st.one_of(TOKEN, FORMAT_OPTIONS, st.just("--overwrite")), max_size=3),
         ).map(lambda values: [values[0], *values[1]]),
+        # --no-queue: a real run makes notices but sends none from the test.
+        "send_notices": st.tuples(st.one_of(DATES, SCALAR), st.one_of(NUMBERS, SCALAR)).map(
+            lambda values: ["--date", values[0], "--batch-size", values[1], "--no-queue"]
+        ),
     }
 
 

@@ -93,6 +93,12 @@ def _statistics_filters() -> dict[str, Any]:
     }
 
 
+def _notice_template(world: World) -> str:
+    from tests.security.urls import _notice_template_id
+
+    return f"/staff/notices/templates/{_notice_template_id()}/"
+
+
 FORMS = [
     # The portal (anonymous and patrons).
     Form(
@@ -114,12 +120,24 @@ FORMS = [
         lambda w: {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     ),
     Form(
+        "notice template",
+        "pic",
+        _notice_template,
+        lambda w: {"subject": "Due {{ due_date|date }}", "body": "Dear {{ first_name }}"},
+    ),
+    Form(
         "portal consents",
         "alice",
         _at("/portal/consents/"),
         lambda w: {"recipient": "Tutor Co", "category": "events", "purpose": "Homework help"},
     ),
     Form("portal loans page", "alice", _at("/portal/"), lambda w: {"page": "2"}, "GET"),
+    Form(
+        "portal notices name items",
+        "alice",
+        _at("/portal/notices/"),
+        lambda w: {"name_items": "on"},
+    ),
     Form(
         "portal catalogue search",
         "alice",
@@ -899,6 +917,9 @@ ACTIONS_WITHOUT_FIELDS = {
     "privacy:order_detail",
     "circulation:desk_patron",
     "circulation:found_tasks",
+    "notices:letters",
+    "notices:letters_print",
+    "notices:templates",
     "circulation:found_detail",
     "activity:computers_patron",
     "activity:reference_patron",

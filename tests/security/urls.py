@@ -39,6 +39,14 @@ _ADMIN_OBJECT = re.compile(r"^staff/admin/(\w+)/(\w+)/")
 _PLACEHOLDER = re.compile(r"<(?:(\w+):)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 
 
+def _notice_template_id() -> int:
+    from notices.models import NoticeTemplate
+    from tests.notices.helpers import notice_templates
+
+    notice_templates()  # a transactional test run earlier may have emptied the table
+    return NoticeTemplate.objects.order_by("pk").values_list("pk", flat=True)[0]
+
+
 def _values(key: str, route: str, world: World, missing: bool) -> dict[str, object]:
     """Return the value for each placeholder in this route: ids of the world's records."""
     w = world
@@ -77,6 +85,8 @@ def _values(key: str, route: str, world: World, missing: bool) -> dict[str, obje
     }
     if key in by_key:
         return by_key[key]
+    if key == "notices:template_edit":
+        return {"pk": other or _notice_template_id()}
     if match := _ADMIN_OBJECT.match(route):
         record = w.admin.get(f"{match[1]}.{match[2]}")
         if record is not None:
