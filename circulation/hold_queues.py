@@ -111,3 +111,18 @@ def hold_shelf(*, user: Any, branch: Branch, today: datetime.date | None = None)
         assert hold.ready_until is not None  # a ready hold has its last day
         lines.append(ShelfLine(hold=hold, holder=holder, expired=hold.ready_until < today))
     return lines
+
+
+def hold_shelf_to_clear(branch: Branch) -> list[Item]:
+    """Return the copies on this branch's hold shelf whose hold was cancelled or expired (1 query).
+
+    Staff take them off the shelf and scan them at check-in, which passes each
+    to the next patron in line or back to the shelf; they name no patron.
+    """
+    trapped = Hold.objects.filter(item=OuterRef("pk"), status=Hold.Status.READY)
+    return list(
+        Item.objects.filter(current_branch=branch, status=Item.Status.ON_HOLD_SHELF)
+        .filter(~Exists(trapped))
+        .select_related("record")
+        .order_by("status_since", "barcode")[:LIST_LIMIT]
+    )

@@ -56,7 +56,7 @@ from privacy.inventory import check_in_unlinks
 UNKNOWN_BARCODE = "No item has that barcode."
 ITEM_WITHDRAWN = "That item has been withdrawn from the collection."
 ITEM_ALREADY_OUT = "That item is already checked out; check it in first."
-ITEM_NOT_OUT = "That item is not checked out."
+ITEM_NOT_OUT = "That item is not checked out, and no hold needs it: put it back on the shelf."
 PATRON_BLOCKED = "This card is blocked: no check-outs, renewals or holds."
 CARD_EXPIRED = "This card has expired: renew the card first."
 FINES_OVER_LIMIT = "Unpaid fines have reached the limit: take a payment first."
@@ -490,10 +490,10 @@ def loan_checkout(
     if Loan.objects.filter(item=item, returned_at__isnull=True).exists():
         raise CirculationError(ITEM_ALREADY_OUT)
     own = Hold.objects.select_for_update().filter(record_id=item.record_id, patron=patron).first()
-    if item.status == Item.Status.ON_HOLD_SHELF:
-        if own is None or own.item_id != item.pk:
-            raise CirculationError(ITEM_ON_HOLD_SHELF)
-    elif _needed_for_others(item, patron):
+    trapped = _trapped_hold(item) if item.status == Item.Status.ON_HOLD_SHELF else None
+    if trapped is not None and trapped.patron_id != patron.pk:
+        raise CirculationError(ITEM_ON_HOLD_SHELF)
+    if trapped is None and _needed_for_others(item, patron):
         raise CirculationError(ITEM_HELD_FOR_ANOTHER)
     rule = _rule(item, patron, today)
     loan = Loan(
@@ -509,9 +509,10 @@ def loan_checkout(
             loan.save()
     except IntegrityError:  # the row lock makes this unreachable; the constraint is the backstop
         raise CirculationError(ITEM_ALREADY_OUT) from None
-    if own is not None and own.item_id in (None, item.pk):
-        # A collected hold is deleted: kept, it would tie the patron to the title.
-        # A hold trapped on another copy stays: that copy is waiting for them.
+    if own is not None:
+        # The patron has the title now: their hold is done and deleted (kept, it
+        # would tie them to the title). A copy trapped for it elsewhere is left
+        # for the desk to clear from the hold shelf or to receive (loan_checkin).
         own.delete()
     _item_move(item, Item.Status.ON_LOAN, today, at=branch)
     _count(day=today, branch=branch, item=item, patron=patron, field="checkouts")
@@ -563,7 +564,11 @@ def loan_checkin(
         )
     if item.status == Item.Status.ON_HOLD_SHELF:
         hold = _trapped_hold(item)
-        return CheckinResult(item=item, fine=None, hold=hold, routing=Routing.ALREADY_ROUTED)
+        if hold is not None:
+            return CheckinResult(item=item, fine=None, hold=hold, routing=Routing.ALREADY_ROUTED)
+        # Its hold was cancelled or expired: taken off the hold shelf, it goes on.
+        hold, routing = _route(item, branch, today)
+        return CheckinResult(item=item, fine=None, hold=hold, routing=routing)
     if item.status == Item.Status.IN_TRANSIT:
         hold = _trapped_hold(item)
         if item.transit_to_id != branch.pk:
@@ -744,28 +749,24 @@ def hold_place(
 
 @transaction.atomic
 def hold_cancel(*, patron: Patron, hold_id: int, now: datetime.datetime | None = None) -> None:
-    """Delete a patron's hold (nothing of it is kept); a copy on the hold shelf goes on to the next.
+    """Delete a patron's hold (nothing of it is kept).
 
-    A copy in transit for it travels on and is routed when it arrives.
+    A copy on the hold shelf for it stays there until the desk takes it off and
+    scans it (the hold shelf page lists it to clear), and only that scan passes
+    it to the next patron in line, with a new slip: a hold is never made ready
+    without a copy in hand. A copy in transit for it is routed when it arrives.
     Raises CirculationError(HOLD_NOT_FOUND) for a hold not on this card.
     """
-    now = now or timezone.now()
-    found = Hold.objects.filter(pk=hold_id, patron=patron).values("record_id", "item_id").first()
+    found = Hold.objects.filter(pk=hold_id, patron=patron).values("record_id").first()
     if found is None:
         raise CirculationError(HOLD_NOT_FOUND, field="hold")
+    # The title's lock, as every queue decision takes it: a scan cannot trap
+    # this hold while it is being deleted.
     BibliographicRecord.objects.select_for_update().filter(pk=found["record_id"]).first()
-    item = (
-        Item.objects.select_for_update().filter(pk=found["item_id"]).first()
-        if found["item_id"]
-        else None
-    )
     hold = Hold.objects.select_for_update().filter(pk=hold_id, patron=patron).first()
     if hold is None:
         raise CirculationError(HOLD_NOT_FOUND, field="hold")
-    was_ready = hold.status == Hold.Status.READY
     hold.delete()
-    if was_ready and item is not None:
-        _route(item, item.current_branch, timezone.localdate(now))
 
 
 def _locked_fine(*, patron: Patron, fine_id: int) -> Fine:
@@ -1081,25 +1082,21 @@ def found_item_return(*, found_item: FoundItem, now: datetime.datetime | None = 
 
 
 def holds_expire(holds: QuerySet[Hold], *, now: datetime.datetime | None = None) -> int:
-    """Remove these locked, uncollected ready holds and pass each copy to the next in line.
+    """Delete these locked, uncollected ready holds and tell each patron; return how many went.
 
-    For purge_expired (circulation.retention): each patron is told their hold
-    expired (signals.hold_expired, on commit), and the copy goes to the next
-    waiting hold or back to the shelf where it is. Returns how many went.
+    For purge_expired (circulation.retention). Each patron is told on commit
+    (signals.hold_expired). The copy stays on the hold shelf, listed there to
+    clear, until the desk takes it off and scans it: that scan passes it to
+    the next patron in line with a new slip (loan_checkin), so nobody is told a
+    copy is ready that still carries another patron's slip.
     """
-    today = timezone.localdate(now or timezone.now())
     expired = list(holds.filter(status=Hold.Status.READY).select_related("record", "pickup_branch"))
     for hold in expired:
-        assert hold.item_id is not None  # a ready hold has its copy (hold_item_when_trapped...)
         told = {
             "patron_id": hold.patron_id,
             "title": hold.record.title,
             "pickup_branch": hold.pickup_branch.name,
         }
-        item = (
-            Item.objects.select_for_update().select_related("current_branch").get(pk=hold.item_id)
-        )
         hold.delete()
-        _route(item, item.current_branch, today)
         transaction.on_commit(partial(signals.hold_expired.send, sender=Hold, **told))
     return len(expired)

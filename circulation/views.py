@@ -643,6 +643,7 @@ def hold_shelf(request: HttpRequest) -> HttpResponse:
             "branch": branch,
             "branch_form": form,
             "lines": lines,
+            "to_clear": hold_queues.hold_shelf_to_clear(branch) if branch else [],
             "expired": sum(line.expired for line in lines),
         },
     )

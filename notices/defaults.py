@@ -51,7 +51,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "A hold was not collected",
         "Dear {{ first_name }},\n\n"
         "{% if items %}{{ items.0 }} was{% else %}An item you placed a hold on was{% endif %} "
-        "not collected in time and has gone back on the shelf. You are welcome to place a "
+        "not collected in time and is no longer kept for you. You are welcome to place a "
         "new hold.\n\nYour library",
     ),
     "card_expiring": (

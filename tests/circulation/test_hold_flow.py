@@ -159,6 +159,16 @@ def test_an_uncollected_hold_expires_and_the_copy_goes_to_the_next_in_line(
         call_command("purge_expired", stdout=io.StringIO(), stderr=io.StringIO())
     assert not Hold.objects.filter(patron=first).exists()
     moved = Hold.objects.get(patron=second)
+    # Not ready for anyone until the desk takes it off the shelf and scans it:
+    # the copy still carries the first patron's slip.
+    assert moved.status == Hold.Status.WAITING
+    desk = _desk_at(central)
+    shelf = _page(desk, "circulation:hold_shelf")
+    assert "To take off the shelf (1)" in shelf and copy.barcode in shelf
+    with django_capture_on_commit_callbacks(execute=True):
+        said = _scan(desk, copy.barcode)
+    assert "send it to Eastside Branch" in said
+    moved.refresh_from_db()
     copy.refresh_from_db()
     # The second patron picks up at Eastside: the copy travels there for them.
     assert moved.status == Hold.Status.IN_TRANSIT and moved.item == copy
@@ -166,6 +176,26 @@ def test_an_uncollected_hold_expires_and_the_copy_goes_to_the_next_in_line(
     assert [(name, kwargs["patron_id"], kwargs["title"]) for name, kwargs in heard] == [
         ("expired", first.pk, "Winter Harbor")
     ]
+
+
+def test_a_cancelled_ready_hold_readies_nobody_until_the_copy_is_scanned(branches, heard):
+    central, _ = branches
+    copy = ItemFactory(branch=central)
+    first, second = PatronFactory(home_branch=central), PatronFactory(home_branch=central)
+    hold = services.hold_place(patron=first, barcode=copy.barcode, pickup_branch=central)
+    later = timezone.now() + datetime.timedelta(minutes=1)
+    services.hold_place(patron=second, barcode=copy.barcode, pickup_branch=central, now=later)
+    services.loan_checkin(barcode=copy.barcode, branch=central)
+    services.hold_cancel(patron=first, hold_id=hold.pk)
+    waiting = Hold.objects.get(patron=second)
+    assert waiting.status == Hold.Status.WAITING
+    # Checking it out to someone else while it sits there is still refused:
+    # the second patron is waiting for it.
+    with pytest.raises(services.CirculationError):
+        services.loan_checkout(patron=PatronFactory(), barcode=copy.barcode, branch=central)
+    result = services.loan_checkin(barcode=copy.barcode, branch=central)
+    waiting.refresh_from_db()
+    assert result.routing == services.Routing.HOLD_SHELF and waiting.status == Hold.Status.READY
 
 
 def test_a_copy_on_the_hold_shelf_goes_only_to_its_holder(branches):

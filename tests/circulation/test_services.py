@@ -286,7 +286,9 @@ def test_blocked_patron_cannot_place_holds(book, branch):
     )
 
 
-def test_cancelling_a_ready_hold_deletes_it_and_readies_the_next(patron, book, branch):
+def test_cancelling_a_ready_hold_deletes_it_and_the_next_is_ready_once_scanned(
+    patron, book, branch
+):
     first = services.hold_place(patron=patron, barcode=book.barcode, pickup_branch=branch)
     second = services.hold_place(patron=PatronFactory(), barcode=book.barcode, pickup_branch=branch)
     services.loan_checkin(barcode=book.barcode, branch=branch)  # pulled for the first
@@ -294,6 +296,9 @@ def test_cancelling_a_ready_hold_deletes_it_and_readies_the_next(patron, book, b
     assert first.status == Hold.Status.READY and second.status == Hold.Status.WAITING
     services.hold_cancel(patron=patron, hold_id=first.pk)
     assert not Hold.objects.filter(pk=first.pk).exists()
+    second.refresh_from_db()
+    assert second.status == Hold.Status.WAITING  # the copy still has the first slip
+    services.loan_checkin(barcode=book.barcode, branch=branch)  # taken off and scanned
     second.refresh_from_db()
     assert second.status == Hold.Status.READY
 
