@@ -122,6 +122,22 @@ if _test_name := env_str("TEST_DATABASE_NAME"):
 if _archiver_url := env_str("ARCHIVER_DATABASE_URL"):
     DATABASES["archiver"] = dj_database_url.parse(_archiver_url, conn_max_age=0)
     DATABASES["archiver"]["TEST"] = {"MIRROR": "default"}
+# PostgreSQL streaming replicas (docs/operations.md, "More than one machine"):
+# one or more URLs, comma-separated, become the aliases replica_1, replica_2...
+# Nothing is read from them unless a query asks with library.db.lagging_reads();
+# the router sends every other read, and every write, to default.
+REPLICA_DATABASES: list[str] = []
+for _number, _replica_url in enumerate(env_list("DATABASE_REPLICA_URL", []), start=1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _replica_url,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # The test suite reads the primary's test database through it.
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    REPLICA_DATABASES.append(_alias)
+DATABASE_ROUTERS = ["library.db.PrimaryRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from circulation.catalogue import InvalidIsbn, normalise_isbn
 from circulation.models import BibliographicRecord, Fine, Hold, Item, Loan, ReadingHistoryEntry
+from library.db import lagging_reads
 from library.paginators import CappedCountPaginator
 from library.roles import Role
 from patrons.models import Patron
@@ -77,27 +78,27 @@ def catalogue_search(search: str) -> QuerySet[BibliographicRecord]:
     many matches as the paginator counts are taken before ordering: past that the page says
     "more than 1,000" and asks for another word, and ordering every match of a
     common word by title would cost a sort over tens of thousands of rows at
-    500,000 titles. No patron is read.
+    500,000 titles. No patron is read, so a replica may answer (library.db):
+    a title catalogued a moment ago may be missing for that moment.
     """
     terms = _terms(search)
+    titles = BibliographicRecord.objects.using(lagging_reads())
     if not terms:
-        return BibliographicRecord.objects.none()
+        return titles.none()
     if len(terms) == 1:
         exact = Q(items__barcode=terms[0])
         with contextlib.suppress(InvalidIsbn):  # not an ISBN: the barcode only
             exact |= Q(isbn=normalise_isbn(terms[0]))
-        found = list(
-            BibliographicRecord.objects.filter(exact).order_by().values_list("pk", flat=True)[:2]
-        )
+        found = list(titles.filter(exact).order_by().values_list("pk", flat=True)[:2])
         if found:
-            return BibliographicRecord.objects.filter(pk__in=found).order_by("title", "pk")
+            return titles.filter(pk__in=found).order_by("title", "pk")
     words = Q()
     for term in terms:
         words &= Q(search_text__contains=term.upper())
     # One more than the paginator counts to, so it can still say "more than".
     cap = CappedCountPaginator.cap + 1
-    matches = BibliographicRecord.objects.filter(words).order_by().values("pk")[:cap]
-    return BibliographicRecord.objects.filter(pk__in=matches).order_by("title", "pk")
+    matches = titles.filter(words).order_by().values("pk")[:cap]
+    return titles.filter(pk__in=matches).order_by("title", "pk")
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,12 @@ def availability(record_ids: list[int]) -> dict[int, list[BranchAvailability]]:
     """Return, per title, how many copies each branch has and how many are on its shelf (one query).
 
     A copy is counted where it is now (its current branch); lost, damaged and
-    withdrawn copies are not counted at all.
+    withdrawn copies are not counted at all. A replica may answer (library.db):
+    a copy checked out a moment ago may still show as on the shelf.
     """
     rows = (
-        Item.objects.filter(record_id__in=record_ids)
+        Item.objects.using(lagging_reads())
+        .filter(record_id__in=record_ids)
         .exclude(status__in=[Item.Status.LOST, Item.Status.DAMAGED, Item.Status.WITHDRAWN])
         .values("record_id", "current_branch__name")
         .annotate(

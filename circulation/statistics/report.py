@@ -4,7 +4,9 @@ Reads only the anonymous daily counts (circulation.models.CirculationDay), never
 loans or reading history, so no person's borrowing enters a statistic (CONF-9);
 every table then passes through small-cell suppression (suppression.suppress)
 before a page, a CSV file or a chart shows it. No patron data is read, so
-nothing here goes through the gate.
+nothing here goes through the gate. For the same reason, and since a count a
+moment old is as good as a current one, the report reads from a replica when
+one is configured (library.db.lagging_reads).
 """
 
 import datetime
@@ -26,6 +28,7 @@ from circulation.statistics.suppression import (
     withhold_cube,
 )
 from library import dates
+from library.db import lagging_reads
 from library.models import Branch
 
 FEWER_THAN = "fewer than {minimum}"
@@ -127,9 +130,10 @@ def _period_label(period: Period, key: datetime.date) -> str:
     return dates.month(key)
 
 
-def _dimension_values(dimension: Dimension) -> list[tuple[Hashable, str]]:
+def _dimension_values(dimension: Dimension, using: str) -> list[tuple[Hashable, str]]:
     if dimension == Dimension.BRANCH:
-        return [(branch.pk, branch.name) for branch in Branch.objects.order_by("name", "pk")]
+        branches = Branch.objects.using(using).order_by("name", "pk")
+        return [(branch.pk, branch.name) for branch in branches]
     if dimension == Dimension.ITEM_TYPE:
         return [(value, str(label)) for value, label in ItemType.choices]
     return [(value, str(label)) for value, label in PatronCategory.choices]
@@ -159,7 +163,9 @@ def statistics_report(
     on what is withheld. One aggregate query; its rows grow with the periods
     and branches, never with loans or patrons.
     """
-    values = {d: _dimension_values(d) for d in Dimension}
+    # One database for the whole report, so its branches and counts agree.
+    using = lagging_reads()
+    values = {d: _dimension_values(d, using) for d in Dimension}
     # A dimension without values (no branch yet) breaks nothing down.
     chosen = tuple(d for d in Dimension if d in dimensions and values[d])
     spans = periods(start, end, period)
@@ -172,7 +178,8 @@ def statistics_report(
     # so no two breakdowns of the same period tell apart what one withholds.
     fields = [_field(d) for d in Dimension]
     sums = (
-        CirculationDay.objects.filter(day__gte=start, day__lte=end)
+        CirculationDay.objects.using(using)
+        .filter(day__gte=start, day__lte=end)
         .annotate(period_key=truncate[period])
         .values("period_key", *fields)
         .annotate(**{m.value: Sum(m.value) for m in Measure})

@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -112,3 +113,41 @@ def test_without_a_broker_tasks_run_in_the_request():
 def test_with_a_broker_tasks_go_to_a_worker_that_acknowledges_them_late():
     url = "redis://127.0.0.1:6379/3"
     assert _celery_conf(url) == ["False", "True", "True", "3600", url]
+
+
+_DATABASES = (
+    "import json; from django.conf import settings as s; "
+    "print(json.dumps([{a: [d['HOST'], d['NAME'], d['TEST'].get('MIRROR')] "
+    "for a, d in s.DATABASES.items()}, s.REPLICA_DATABASES, s.DATABASE_ROUTERS]))"
+)
+
+
+def _databases(replica_url):
+    primary = "postgres://app@primary.example.org:5432/library"
+    result = _manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        _DATABASES,
+        extra_env={"DATABASE_URL": primary, "DATABASE_REPLICA_URL": replica_url},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_without_a_replica_there_is_one_database():
+    databases, replicas, routers = _databases("")
+    assert list(databases) == ["default"] and replicas == []
+    assert routers == ["library.db.PrimaryRouter"]
+
+
+def test_each_replica_url_becomes_an_alias_mirroring_default_in_tests():
+    databases, replicas, _routers = _databases(
+        "postgres://app@replica-a.example.org:5432/library, "
+        "postgres://app@replica-b.example.org:5432/library"
+    )
+    assert replicas == ["replica_1", "replica_2"]
+    assert databases["default"][0] == "primary.example.org"
+    assert databases["replica_1"] == ["replica-a.example.org", "library", "default"]
+    assert databases["replica_2"] == ["replica-b.example.org", "library", "default"]
