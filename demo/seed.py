@@ -5,12 +5,16 @@ name), so a second run finds what the first made and adds nothing.
 """
 
 import datetime
+import hashlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,6 +33,9 @@ from circulation.models import (
     LoanRule,
     ReadingHistoryEntry,
 )
+from facilities import services as facilities
+from facilities.footage_import import MANIFEST_NAME
+from facilities.models import Camera, Incident
 from library.models import Branch, StaffProfile
 from library.roles import Role
 from patrons.models import Patron, ResponsibleAdult
@@ -248,6 +255,10 @@ def seed_demo(*, progress: Callable[[str], None] = lambda text: None) -> dict[st
     if not Event.objects.filter(title=EVENTS[0][0]).exists():
         progress("events, computer sessions, reference questions, found items")
         _seed_activity(rng, patrons, list(branches.values()), created)
+    progress("cameras, recordings, an incident with a ban and stills")
+    cameras = _seed_cameras(branches, created)
+    if not Incident.objects.filter(description=INCIDENT_DESCRIPTION).exists():
+        _seed_footage(cameras, created)
     return {name: count for name, count in created.items() if count}
 
 
@@ -730,3 +741,145 @@ def _seed_activity(
     created["computer sessions"] = len(sessions)
     created["reference consultations"] = len(consultations)
     created["found items"] = 2
+
+
+# Cameras (CAM-1, CAM-2): public spaces only; the registry refuses any other.
+CAMERAS = [
+    ("CEN", "Main doors", "Main doors, facing in", "entrance"),
+    ("CEN", "Computer area", "Public computers, from the far wall", "computer_area"),
+    ("CEN", "Stacks east", "Adult non-fiction, east aisles", "stacks"),
+    ("NTH", "North entrance", "Front doors and the book return", "entrance"),
+    ("WST", "Parking lot", "Car park, from above the side door", "parking"),
+]
+INCIDENT_DESCRIPTION = (
+    "Shouted at staff at the public computers and threw a chair; nobody was hurt."
+)
+# A one-pixel PNG and the start of an MP4: placeholders, not real images or video.
+PNG_PLACEHOLDER = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+MP4_PLACEHOLDER = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+DEMO_EXPORT_FOLDER = "demo-recorder-export"
+
+
+def placeholder_clip(label: str) -> bytes:
+    """A small file standing in for a recording; the label makes each one's SHA-256 its own."""
+    return MP4_PLACEHOLDER + f"demo footage: {label}".encode()
+
+
+def _seed_cameras(branches: dict[str, Branch], created: dict[str, int]) -> dict[str, Camera]:
+    cameras = {}
+    for code, name, where, kind in CAMERAS:
+        cameras[name], made = Camera.objects.get_or_create(
+            branch=branches[code],
+            name=name,
+            defaults={"location_description": where, "location_type": kind},
+        )
+        created["cameras"] = created.get("cameras", 0) + int(made)
+    return cameras
+
+
+def _seed_footage(cameras: dict[str, Camera], created: dict[str, int]) -> None:
+    """Recordings of the last day, an incident with a ban, stills, a request for the director.
+
+    So the guard's day (watch a recording, keep a still for an incident, see
+    the stills shared while a ban lasts) and the director's (the queue of
+    outside requests, a release) can be tried. The files are small
+    placeholders in the footage storage, each with its real SHA-256; all are
+    recent, so the purge keeps them for FOOTAGE_RETENTION_DAYS. A recorder's
+    export folder is left in MEDIA_ROOT to try `import_footage` on.
+    """
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    demo_staff = User.objects.filter(username__in=["guard", "incharge", "desk"])
+    users = {user.username: user for user in demo_staff}
+    recordings = {}
+    for name in ["Main doors", "Computer area", "Stacks east", "North entrance", "Parking lot"]:
+        for hours_ago in (26, 25, 24):
+            starts = now - datetime.timedelta(hours=hours_ago)
+            label = f"{name} {starts.isoformat()}"
+            recordings[(name, hours_ago)] = facilities.recording_register(
+                camera=cameras[name],
+                starts_at=starts,
+                ends_at=starts + datetime.timedelta(hours=1),
+                file=ContentFile(placeholder_clip(label), name=f"camera{cameras[name].pk}.mp4"),
+            )
+    created["recordings"] = len(recordings)
+    guard, incharge = users["guard"], users["incharge"]
+    seen = recordings[("Computer area", 25)]
+    incident = facilities.incident_record(
+        actor=guard,
+        occurred_at=seen.starts_at + datetime.timedelta(minutes=20),
+        branch=cameras["Computer area"].branch,
+        area="Computer area",
+        kind=Incident.Kind.CONDUCT,
+        description=INCIDENT_DESCRIPTION,
+    )
+    person = facilities.incident_person_add(
+        actor=guard,
+        incident=incident,
+        description="Adult, about thirty, red jacket, grey backpack.",
+    )
+    ban = facilities.ban_create(
+        actor=incharge,
+        person=person,
+        starts_at=incident.occurred_at,
+        ends_at=now + datetime.timedelta(days=60),
+        note="Thirty days for throwing furniture; sixty after a warning last month.",
+    )
+    facilities.still_create(
+        actor=guard,
+        recording=seen,
+        incident=incident,
+        taken_at=incident.occurred_at,
+        image=ContentFile(PNG_PLACEHOLDER, name="still.png"),
+        caption="At the public computers, just before the chair was thrown.",
+        ban=ban,
+    )
+    door = recordings[("Main doors", 25)]
+    facilities.still_create(
+        actor=guard,
+        recording=door,
+        incident=incident,
+        taken_at=door.starts_at + datetime.timedelta(minutes=35),
+        image=ContentFile(PNG_PLACEHOLDER, name="still.png"),
+        caption="Leaving by the main doors.",
+    )
+    facilities.outside_request_record(
+        actor=users["desk"],
+        requester_kind="police",
+        requester_name="Lawrence Police Department",
+        contact="Front desk, 785-555-0100",
+        footage_wanted="Main doors, yesterday afternoon: a bicycle taken from the rack.",
+    )
+    created["incidents"] = 1
+    created["bans"] = 1
+    created["stills"] = 2
+    created["outside requests"] = 1
+    _write_demo_export(cameras, now)
+
+
+def _write_demo_export(cameras: dict[str, Camera], now: datetime.datetime) -> None:
+    """Leave a recorder's export in MEDIA_ROOT: two good entries, a private space, a bad file."""
+    folder = Path(settings.MEDIA_ROOT) / DEMO_EXPORT_FOLDER
+    if (folder / MANIFEST_NAME).exists():
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = ["camera,start,end,file,sha256,location"]
+    entries = [
+        ("Main doors", 3, "entrance", None),
+        ("Stacks east", 3, "stacks", None),
+        ("Restroom corridor", 3, "restroom", None),  # refused: a private space (CAM-2)
+        ("Computer area", 3, "computer_area", "damaged"),  # refused: the file is not as listed
+    ]
+    for number, (name, hours_ago, kind, damage) in enumerate(entries, start=1):
+        starts = timezone.localtime(now - datetime.timedelta(hours=hours_ago))
+        data = placeholder_clip(f"export {name} {starts.isoformat()}")
+        file = f"ch{number:02d}/{starts:%Y%m%d-%H%M}.mp4"
+        (folder / file).parent.mkdir(exist_ok=True)
+        (folder / file).write_bytes(data + (b" " + damage.encode() if damage else b""))
+        ends = starts + datetime.timedelta(hours=1)
+        digest = hashlib.sha256(data).hexdigest()
+        rows.append(f"{name},{starts.isoformat()},{ends.isoformat()},{file},{digest},{kind}")
+    (folder / MANIFEST_NAME).write_text("\n".join(rows) + "\n")

@@ -240,6 +240,10 @@ class Recording(models.Model):
         upload_to="footage/recordings/%Y/%m/%d/",
         validators=[FileExtensionValidator(FOOTAGE_FILE_TYPES)],
     )
+    # The file's SHA-256 in hex, taken when it was stored: proof the footage is
+    # what the recorder exported, and how an import knows a file it already has.
+    # Empty only for recordings stored before it was kept.
+    sha256 = models.CharField(max_length=64, blank=True, editable=False)
     retention_days = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     # Stored rather than computed so the purge is one indexed range scan.
     retain_until = models.DateTimeField()
@@ -253,6 +257,7 @@ class Recording(models.Model):
         indexes = [
             models.Index(fields=["retain_until"], name="recording_retention_idx"),
             models.Index(fields=["camera", "-starts_at"], name="recording_camera_idx"),
+            models.Index(fields=["sha256"], condition=~Q(sha256=""), name="recording_sha256_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -263,6 +268,10 @@ class Recording(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(retention_days__gte=1), name="recording_retention_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(sha256="") | Q(sha256__regex=r"^[0-9a-f]{64}$"),
+                name="recording_sha256_hex",
             ),
         ]
 

@@ -7,6 +7,7 @@ back.
 """
 
 import datetime
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -245,22 +246,40 @@ def ban_end(*, actor: Any, ban: Ban, now: datetime.datetime | None = None) -> Ba
     return ban
 
 
+def file_sha256(file: "File[Any]") -> str:
+    """Return a file's SHA-256 in hex, read in chunks, and leave it at its start."""
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
 @transaction.atomic
 def recording_register(
     *,
     camera: Camera,
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
-    file: "File[Any]",
+    file: "File[Any] | str",
     retention_days: int | None = None,
+    sha256: str = "",
 ) -> Recording:
-    """Store a piece of footage with its retention period (CAM-1)."""
+    """Store a piece of footage with its retention period and its SHA-256 (CAM-1).
+
+    `file` is a file to store, or the name of one already in the footage
+    storage (facilities.footage_import copies before registering); `sha256`,
+    when the caller has it, saves reading the file again.
+    """
     days = retention_days if retention_days is not None else settings.FOOTAGE_RETENTION_DAYS
+    if not sha256 and isinstance(file, File):
+        sha256 = file_sha256(file)
     recording = Recording(
         camera=camera,
         starts_at=starts_at,
         ends_at=ends_at,
         file=file,
+        sha256=sha256,
         retention_days=days,
         retain_until=ends_at + datetime.timedelta(days=days),
     )

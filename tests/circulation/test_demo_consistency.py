@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded():
+def seeded(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the demo's placeholder footage lands here
     call_command("seed_demo", stdout=io.StringIO())
 
 

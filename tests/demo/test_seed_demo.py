@@ -5,7 +5,8 @@ from django.core.management import call_command
 from django.test import RequestFactory
 
 from circulation.models import Fine, Hold, Item, Loan, ReadingHistoryEntry
-from demo.seed import ALICE, CAROL, DAN, DEMO_LOGINS
+from demo.seed import ALICE, CAROL, DAN, DEMO_EXPORT_FOLDER, DEMO_LOGINS
+from facilities.models import Ban, Camera, Incident, OutsideRequest, Recording, Still
 from library.models import Branch
 from patrons.models import Patron, ResponsibleAdult
 
@@ -15,7 +16,22 @@ pytestmark = pytest.mark.django_db
 def _counts():
     return {
         model.__name__: model.objects.count()
-        for model in (Branch, Patron, ResponsibleAdult, Item, Loan, Hold, Fine, ReadingHistoryEntry)
+        for model in (
+            Branch,
+            Patron,
+            ResponsibleAdult,
+            Item,
+            Loan,
+            Hold,
+            Fine,
+            ReadingHistoryEntry,
+            Camera,
+            Recording,
+            Incident,
+            Ban,
+            Still,
+            OutsideRequest,
+        )
     }
 
 
@@ -126,3 +142,38 @@ def test_every_demo_staff_login_has_a_branch_and_its_reads_record_it(seeded, cli
     assert client.get(f"/staff/facilities/incidents/{incident.pk}/").status_code == 200
     read = AuditEntry.objects.filter(object_id=alice.pk, purpose="incident").get()
     assert read.additional_data["branch"] == "CEN"
+
+
+def test_the_demo_has_footage_for_the_guard_and_the_director(seeded, settings):
+    import hashlib
+
+    from django.core.files.storage import default_storage
+
+    from facilities.models import PRIVATE_LOCATION_TYPES
+
+    assert Camera.objects.count() >= 3
+    assert not Camera.objects.filter(location_type__in=PRIVATE_LOCATION_TYPES).exists()
+    recordings = list(Recording.objects.all())
+    assert len(recordings) >= 6
+    for recording in recordings:
+        # A placeholder file in the footage storage, with its real SHA-256.
+        with default_storage.open(recording.file.name, "rb") as stored:
+            assert hashlib.sha256(stored.read()).hexdigest() == recording.sha256
+    assert str(settings.MEDIA_ROOT) in default_storage.path(recordings[0].file.name)
+    assert len({recording.sha256 for recording in recordings}) == len(recordings)
+    # A still shared with all staff while its ban lasts (CAM-4), one kept only for the incident.
+    assert [still.is_shared() for still in Still.objects.order_by("taken_at")] == [True, False]
+    assert Ban.objects.in_effect().exists()
+    assert OutsideRequest.objects.filter(status="queued").exists()
+
+
+def test_the_demo_recorder_export_imports_two_and_refuses_two(seeded, settings):
+    from io import StringIO
+
+    folder = settings.MEDIA_ROOT / DEMO_EXPORT_FOLDER
+    out, err = StringIO(), StringIO()
+    call_command("import_footage", str(folder), stdout=out, stderr=err)
+    assert out.getvalue().strip() == "imported 2 recordings; skipped 0 already present; refused 2"
+    refusals = err.getvalue().strip().splitlines()
+    assert "restroom" in refusals[0] and "CAM-2" in refusals[0]
+    assert "does not match its sha256" in refusals[1]

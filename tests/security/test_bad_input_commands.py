@@ -96,6 +96,13 @@ def _arguments(directory: Path) -> dict[str, st.SearchStrategy[list[str]]]:
         "import_catalogue": st.tuples(
             folder, st.lists(st.one_of(TOKEN, FORMAT_OPTIONS), max_size=3)
         ).map(lambda values: [values[0], *values[1]]),
+        # No folder given holds a manifest.csv: nothing can be imported.
+        "import_footage": st.tuples(
+            folder,
+            st.lists(
+                st.one_of(TOKEN, st.sampled_from(["--dry-run", "--branch", "CEN"])), max_size=3
+            ),
+        ).map(lambda values: [values[0], *values[1]]),
         # Whatever is written lands in the test's folder; the database is only read.
         "export_catalogue": st.tuples(
             st.one_of(folder, SCALAR, st.just("out.csv")),
@@ -170,6 +177,8 @@ def _run(*arguments: str):  # type: ignore[no-untyped-def]
         ["import_catalogue", "/nonexistent/catalogue.dat"],
         ["import_catalogue", "catalogue.csv", "--format", "pdf"],
         ["export_catalogue", "/nonexistent/folder/catalogue.csv"],
+        ["import_footage", "/nonexistent/export"],
+        ["import_footage", "/nonexistent/export", "--branch"],
     ],
     ids=lambda arguments: " ".join(arguments)[:40],
 )

@@ -11,8 +11,10 @@ class Command(BaseCommand):
     help = (
         "Load demonstration data: branches, about 200 patrons (adults, minors with responsible "
         "adults, some keeping reading history), about 2,000 items, loans, holds, fines and one "
-        "login per role, a few events, computer sessions, reference questions and found items. "
-        "Running it again adds nothing twice."
+        "login per role, a few events, computer sessions, reference questions and found items, "
+        "public-space cameras with a day of placeholder recordings, an incident with a ban, "
+        "stills and an outside request, and a recorder's export in MEDIA_ROOT to try "
+        "import_footage on. Running it again adds nothing twice."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
