@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("portal/", include("portal.urls")),
     path("staff/", views.staff_home, name="staff_home"),
+    path("staff/second-factor/", views.second_factor, name="second_factor"),
+    path("staff/logins/", views.logins_second_factor, name="logins_second_factor"),
     path("staff/admin/", admin.site.urls),
     path("staff/privacy/", include("privacy.urls")),
     path("agent/", include((agent_urlpatterns, "agent"))),

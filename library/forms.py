@@ -4,6 +4,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 
 DATE_ORDER = "The end date must be on or after the start date."
 PERIOD_TOO_LONG = "Choose a period of at most {days} days."
@@ -56,3 +57,32 @@ class BoundedDateRangeForm(DateRangeForm):
         if start and end and (end - start).days + 1 > self.max_days:
             raise forms.ValidationError(PERIOD_TOO_LONG.format(days=self.max_days))
         return cleaned
+
+
+class OwnFactorForm(forms.Form):
+    """What a staff member does to their own sign-in factors."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("codes", "New recovery codes"),
+            ("authenticator", "New authenticator"),
+        ]
+    )
+
+
+class LoginFactorForm(forms.Form):
+    """What the staff who manage logins do to another staff member's sign-in factors."""
+
+    login = forms.ModelChoiceField(
+        queryset=User.objects.none(), label="Staff login", to_field_name="username"
+    )
+    action = forms.ChoiceField(
+        choices=[
+            ("authenticator", "Enrol a new authenticator"),
+            ("revoke", "Revoke recovery codes"),
+        ]
+    )
+
+    def __init__(self, *args: Any, logins: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["login"].queryset = logins  # type: ignore[attr-defined]  # a ModelChoiceField

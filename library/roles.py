@@ -69,6 +69,14 @@ class Purpose(models.TextChoices):
     OPEN_RECORDS = "open_records", "An open-records request"
 
 
+class Duty(models.TextChoices):
+    """Work a role does that is neither a library operation nor a model permission."""
+
+    # Enrolling staff members' authenticators and revoking their recovery codes
+    # (library.authenticators); superusers do it too.
+    MANAGE_LOGINS = "manage_logins", "Managing staff sign-in factors"
+
+
 @dataclass(frozen=True)
 class RoleRights:
     """One row of the role table."""
@@ -81,6 +89,7 @@ class RoleRights:
     views_footage: bool = False  # a designated footage viewer (CAM-3)
     releases_footage: bool = False  # decides releases of footage (CAM-5, CAM-6)
     second_factor: bool = False  # signs in with an authenticator code too
+    duties: frozenset[Duty] = frozenset()
 
 
 def _rights(
@@ -89,6 +98,7 @@ def _rights(
     views_footage: bool = False,
     releases_footage: bool = False,
     second_factor: bool = False,
+    duties: Iterable[Duty] = (),
 ) -> RoleRights:
     return RoleRights(
         permissions=frozenset(permission for group in groups for permission in group),
@@ -96,6 +106,7 @@ def _rights(
         views_footage=views_footage,
         releases_footage=releases_footage,
         second_factor=second_factor,
+        duties=frozenset(duties),
     )
 
 
@@ -226,7 +237,8 @@ ROLES: dict[Role, RoleRights] = {
         views_footage=True,
         second_factor=True,
     ),
-    # IT staff keep the cameras and the recorder running (CAM-1, CAM-3).
+    # IT staff keep the cameras and the recorder running (CAM-1, CAM-3), and enrol
+    # staff authenticators and revoke recovery codes (library.authenticators).
     Role.IT_STAFF: _rights(
         _ALL_STAFF,
         _CAMERAS,
@@ -234,6 +246,7 @@ ROLES: dict[Role, RoleRights] = {
         operations=[Purpose.COMPUTER_SERVICES, Purpose.LEGAL_ORDER],
         views_footage=True,
         second_factor=True,
+        duties=[Duty.MANAGE_LOGINS],
     ),
     # The director decides every release (CAM-5, CAM-6), reviews legal orders
     # (CONF-5) and contracts agents (CONF-7); the recordings list lets them name
@@ -277,8 +290,8 @@ ROLES: dict[Role, RoleRights] = {
     ),
 }
 
-# A staff page or menu item serves an operation or needs a model permission.
-Requirement = Purpose | str
+# A staff page or menu item serves an operation, does a duty or needs a model permission.
+Requirement = Purpose | Duty | str
 
 
 def roles_of(user: Any) -> frozenset[Role]:
@@ -307,6 +320,8 @@ def roles_may(roles: Iterable[Role], requirement: Requirement) -> bool:
     """Return True if one of these roles performs the operation or holds the permission."""
     if isinstance(requirement, Purpose):
         return any(requirement in ROLES[role].operations for role in roles)
+    if isinstance(requirement, Duty):
+        return any(requirement in ROLES[role].duties for role in roles)
     return any(requirement in ROLES[role].permissions for role in roles)
 
 

@@ -10,7 +10,10 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django_otp import devices_for_user
 from django_otp.forms import OTPAuthenticationFormMixin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from library.authenticators import normalise_code
 from library.roles import ROLES, roles_of
 
 # Roles that reach footage, legal orders or the whole audit trail sign in with
@@ -42,15 +45,35 @@ class StaffLoginForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
     otp_token = forms.CharField(
         required=False,
         label="Authenticator code",
-        help_text="For the director, persons in charge, security, IT, auditors and administrators.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=(
+            "For the director, persons in charge, security, IT, auditors and administrators. "
+            "Lost your phone? Type one of your recovery codes instead."
+        ),
+        # Not inputmode=numeric: recovery codes hold letters.
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
     )
     otp_challenge = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    def clean_otp_token(self) -> str:
+        # Recovery codes are stored in lower case; people type them as printed
+        # or shouted, with spaces or dashes (library.authenticators).
+        return normalise_code(self.cleaned_data.get("otp_token") or "")
+
     def _chosen_device(self, user: Any) -> Any:
-        # Staff hold one authenticator each (see staff_totp_enroll), so there is
-        # nothing to choose: use it when the form names none.
-        return super()._chosen_device(user) or next(devices_for_user(user, confirmed=True), None)
+        # Staff hold one authenticator and at most one set of recovery codes
+        # (library.authenticators), so there is nothing to choose: as many
+        # digits as the authenticator shows are its code, anything else a
+        # recovery code. Only that device is tried, so a wrong code counts
+        # against one device alone.
+        named = super()._chosen_device(user)
+        if named is not None:
+            return named
+        token = self.cleaned_data.get("otp_token") or ""
+        devices = list(devices_for_user(user, confirmed=True))
+        for device in devices:
+            if isinstance(device, TOTPDevice) and token.isdigit() and len(token) == device.digits:
+                return device
+        return next((device for device in devices if isinstance(device, StaticDevice)), None)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

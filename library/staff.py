@@ -40,7 +40,10 @@ class AuthenticatedRequest(HttpRequest):
 
 
 def staff_page(
-    *requirements: Requirement, hidden: bool = False, methods: Sequence[str] | None = None
+    *requirements: Requirement,
+    hidden: bool = False,
+    methods: Sequence[str] | None = None,
+    superusers: bool = False,
 ) -> Callable[[View], View]:
     """Declare a staff page that opens to roles meeting one of `requirements` (any role if none).
 
@@ -52,6 +55,8 @@ def staff_page(
     answers once it has opened (405 otherwise); a page that checks its method
     before anything else wraps this decorator in require_POST instead. The page
     is declared to the privacy middleware as one that serves patron data.
+    A page declared with `superusers` opens to superusers without a role too
+    (only the pages of sign-in factors: superusers read no patron data).
     """
 
     def decorate(view: View) -> View:
@@ -62,7 +67,7 @@ def staff_page(
                 if hidden:
                     return not_found_response(request)
                 return redirect_to_login(request.get_full_path())
-            if not opens_for(user, requirements):
+            if not (opens_for(user, requirements) or (superusers and user.is_superuser)):
                 return not_found_response(request)
             if not second_factor_satisfied(user):
                 return redirect_to_login(request.get_full_path())
@@ -121,6 +126,8 @@ STAFF_MENU = (
     MenuItem("Incidents and footage", "facilities:index"),
     MenuItem("Notice templates", "notices:templates"),
     MenuItem("Audit trail", "audit:index"),
+    MenuItem("Staff sign-in factors", "logins_second_factor"),
+    MenuItem("My second factor", "second_factor"),
     MenuItem("Records (admin)", "admin:index"),
 )
 

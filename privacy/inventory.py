@@ -183,6 +183,26 @@ INVENTORY: tuple[Holding, ...] = (
         logged=True,
     ),
     Holding(
+        "otp_static.StaticDevice",
+        "a staff member's recovery codes (the codes are its tokens, below)",
+        # Moved on by every code it accepts or refuses.
+        unlogged=(
+            "last_used_at",
+            "throttling_failure_timestamp",
+            "throttling_failure_count",
+        ),
+        retention=KEPT_WITH_STAFF,
+        logged=True,
+    ),
+    Holding(
+        "otp_static.StaticToken",
+        "one unused recovery code; deleted when it signs in or is revoked",
+        secret=("token",),
+        retention="Kept until used or revoked, and never longer than the staff member's login.",
+        # Not logged row by row: issuing and revoking codes each append one
+        # entry saying who, for whom and how many (library.authenticators).
+    ),
+    Holding(
         "library.StaffProfile",
         "a staff member's home branch",
         retention=KEPT_WITH_STAFF,

@@ -9,7 +9,7 @@ against the table, so a page nobody can open, or a menu item that answers
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
-from library.roles import ROLES, Purpose, Role
+from library.roles import ROLES, Duty, Purpose, Role
 from library.staff import STAFF_MENU, requirements_of, staff_menu
 from tests.conftest import StaffClient
 
@@ -81,6 +81,8 @@ def test_every_staff_page_opens_for_some_role():
             if (
                 wanted in rights.operations
                 if isinstance(wanted, Purpose)
+                else wanted in rights.duties
+                if isinstance(wanted, Duty)
                 else wanted in rights.permissions
             )
         ]

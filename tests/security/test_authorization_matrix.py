@@ -141,6 +141,16 @@ portal:reading_history_json
 # Any staff role; a superuser without a role has no staff pages.
 staff_home
   *       in   404   404   404   200   200   200   200   200   200   200   404   404
+# One's own second factor (library.authenticators): any staff role, and superusers
+# (who need one too). An empty POST chooses nothing.
+second_factor
+  GET     in   404   404   404   200   200   200   200   200   200   200   404   200
+  POST    in   404   404   404   400   400   400   400   400   400   400   404   400
+# Enrolling others' authenticators, revoking their recovery codes: the role that
+# manages logins (IT staff) and superusers.
+logins_second_factor
+  GET     in   404   404   404   404   404   404   404   200   404   404   404   200
+  POST    in   404   404   404   404   404   404   404   400   404   404   404   400
 
 # The staff admin
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root

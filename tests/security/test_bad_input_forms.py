@@ -125,6 +125,14 @@ FORMS = [
         _notice_template,
         lambda w: {"subject": "Due {{ due_date|date }}", "body": "Dear {{ first_name }}"},
     ),
+    # Sign-in factors (library.authenticators): one's own, and another's.
+    Form("own recovery codes", "dir", _at("/staff/second-factor/"), lambda w: {"action": "codes"}),
+    Form(
+        "staff sign-in factors",
+        "it",
+        _at("/staff/logins/"),
+        lambda w: {"login": w.users["dir"].username, "action": "revoke"},
+    ),
     Form(
         "portal consents",
         "alice",
