@@ -86,10 +86,16 @@ def catalogue_search(search: str) -> QuerySet[BibliographicRecord]:
     if not terms:
         return titles.none()
     if len(terms) == 1:
-        exact = Q(items__barcode=terms[0])
+        # Two indexed lookups, not one OR across the join, which PostgreSQL can
+        # only answer by scanning every title.
+        found = list(
+            Item.objects.using(titles.db)
+            .filter(barcode=terms[0])
+            .values_list("record_id", flat=True)[:1]
+        )
         with contextlib.suppress(InvalidIsbn):  # not an ISBN: the barcode only
-            exact |= Q(isbn=normalise_isbn(terms[0]))
-        found = list(titles.filter(exact).order_by().values_list("pk", flat=True)[:2])
+            isbn = normalise_isbn(terms[0])
+            found = found or list(titles.filter(isbn=isbn).values_list("pk", flat=True)[:2])
         if found:
             return titles.filter(pk__in=found).order_by("title", "pk")
     words = Q()
