@@ -417,10 +417,10 @@ def _store(checked: _Checked) -> bool:
     storage = file_field.storage
     extension = checked.path.suffix.lower()
     start = checked.starts_at.astimezone(datetime.UTC)
-    # A neutral name: which camera and when, nothing of the recorder's naming.
+    # A neutral name: which camera and when (Unix seconds), nothing of the recorder's naming.
     name = file_field.generate_filename(
         Recording(camera=checked.camera),
-        f"camera{checked.camera.pk}-{start:%Y%m%dT%H%M%SZ}{extension}",
+        f"camera{checked.camera.pk}-{int(start.timestamp())}{extension}",
     )
     try:
         with checked.path.open("rb") as handle:
