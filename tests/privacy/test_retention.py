@@ -102,7 +102,7 @@ def test_settled_fines_go_after_their_period_and_unpaid_ones_never(settings):
     assert Fine.objects.filter(pk=unpaid.pk).exists()
 
 
-def test_uncollected_holds_go_after_the_last_pickup_day_and_the_next_one_is_readied():
+def test_uncollected_holds_go_after_the_last_pickup_day_and_the_next_one_waits_for_a_scan():
     today = timezone.localdate(NOW)
     expired = HoldFactory(status="ready", ready_until=today - datetime.timedelta(days=1))
     next_in_line = HoldFactory(item=expired.item)
@@ -110,7 +110,8 @@ def test_uncollected_holds_go_after_the_last_pickup_day_and_the_next_one_is_read
     purge("expired holds")
     assert set(Hold.objects.values_list("pk", flat=True)) == {next_in_line.pk, on_time.pk}
     next_in_line.refresh_from_db()
-    assert next_in_line.status == Hold.Status.READY
+    # The copy still carries the expired hold's slip: the desk's scan readies the next.
+    assert next_in_line.status == Hold.Status.WAITING
 
 
 def test_found_items_go_after_their_period():
