@@ -15,12 +15,13 @@ copies in a transaction of its own, so a bad record never half-writes.
 """
 
 import csv
+import logging
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
@@ -32,7 +33,10 @@ from django.db.models import Prefetch, Q
 
 from circulation.catalogue import InvalidIsbn, normalise_isbn
 from circulation.models import BibliographicRecord, Item, ItemType
+from library.exports import csv_cell, csv_uncell
 from library.models import Branch
+
+logger = logging.getLogger(__name__)
 
 
 class Format(StrEnum):
@@ -79,6 +83,7 @@ FORMAT_UNKNOWN = (
 )
 CSV_COLUMNS_MISSING = "The CSV header lacks the column(s) {columns}; see docs/catalogue.md."
 CSV_COLUMNS_UNKNOWN = "The CSV header has unknown column(s) {columns}; see docs/catalogue.md."
+CSV_COLUMNS_REPEATED = "The CSV header repeats the column(s) {columns}; see docs/catalogue.md."
 NOT_UTF8 = "{path} is not UTF-8 text (near line {line}); save it as UTF-8 and run again."
 NOT_MARC = "{path} is not a MARC 21 file: {reason}"
 NOT_MARCXML = "{path} is not MARCXML: {reason}"
@@ -96,6 +101,12 @@ UNKNOWN_BRANCH = "unknown branch code {value!r}"
 UNKNOWN_ITEM_TYPE = "unknown item type {value!r} (one of {choices})"
 BAD_COST = "bad replacement cost {value!r} (expected an amount such as 24.99)"
 UNREADABLE_RECORD = "unreadable MARC record ({reason})"
+UNREADABLE_REST = "unreadable MARC record ({reason}); the rest of the file was not read"
+BAD_LEADER_LENGTH = "the leader gives the record length {value!r}"
+EXTRA_CELLS = "{found} cells, more than the header's {expected}"
+CONTROL_CHARACTER = "control character in {name}"
+LINE_BREAK = "line break in {name} (an unterminated quote in the file?)"
+UNREADABLE_VALUE = "a value that cannot be read ({error})"
 STORED_MEANWHILE = "a barcode of this record was stored by another run meanwhile; run again"
 
 SUMMARY = (
@@ -108,6 +119,16 @@ YEAR_IN_TEXT = re.compile(r"\d{4}")
 # ISBD punctuation that ends a MARC subfield before the next one (" /", " :", ";", ",").
 ISBD_END = re.compile(r"\s*[/:;=,]\s*$")
 MAX_YEAR = 32767  # a PositiveSmallIntegerField
+# A year: ASCII digits only (str.isdigit would take "²" or other scripts' digits).
+YEAR_FORM = re.compile(r"[0-9]{1,5}")
+# A cost: ASCII digits, at most two decimals, below MAX_COST (a dollar sign may lead).
+COST_FORM = re.compile(r"\$?[0-9]{1,12}(\.[0-9]{1,2})?")
+MAX_COST = Decimal("1000000")
+# Characters no imported field may hold: C0 controls (tab and line breaks too:
+# every field is one line), DEL, C1 controls, and what XML 1.0 cannot carry.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# What XML 1.0 cannot hold (and MARC uses as delimiters); replaced on export.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class CatalogueFileError(Exception):
@@ -215,6 +236,9 @@ def _read_csv(path: str) -> Iterator[IncomingRecord | BadRecord]:
         reader = csv.DictReader(stream)
         try:
             header = [name.strip() for name in reader.fieldnames or []]
+            repeated = [name for name in dict.fromkeys(header) if header.count(name) > 1]
+            if repeated:
+                raise CatalogueFileError(CSV_COLUMNS_REPEATED.format(columns=", ".join(repeated)))
             missing = [name for name in CSV_HEADER if name not in header]
             if missing:
                 raise CatalogueFileError(CSV_COLUMNS_MISSING.format(columns=", ".join(missing)))
@@ -224,7 +248,15 @@ def _read_csv(path: str) -> Iterator[IncomingRecord | BadRecord]:
             reader.fieldnames = header
             line = reader.line_num + 1
             for row in reader:
-                values = {name: (row.get(name) or "").strip() for name in CSV_HEADER}
+                extra = row.get(None)
+                if extra:
+                    found = len(header) + len(extra)
+                    yield BadRecord(
+                        f"line {line}", EXTRA_CELLS.format(found=found, expected=len(header))
+                    )
+                    line = reader.line_num + 1
+                    continue
+                values = {name: csv_uncell(row.get(name) or "").strip() for name in CSV_HEADER}
                 record = IncomingRecord(
                     where=f"line {line}",
                     title=values["title"],
@@ -251,15 +283,48 @@ def _read_marc(path: str) -> Iterator[IncomingRecord | BadRecord]:
         reader = pymarc.MARCReader(
             stream, to_unicode=True, permissive=True, utf8_handling="replace"
         )
-        for number, record in enumerate(reader, start=1):
+        number = 0
+        while True:
+            number += 1
             where = f"record {number}"
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except (ValueError, ArithmeticError, pymarc.PymarcException) as error:
+                # The reader cannot find where the next record starts: stop here.
+                reason = _one_line(error)
+                if number == 1:
+                    raise CatalogueFileError(NOT_MARC.format(path=path, reason=reason)) from None
+                yield BadRecord(where, UNREADABLE_REST.format(reason=reason))
+                return
             if record is None:
-                reason = str(reader.current_exception or "unknown error").splitlines()[0]
+                reason = _one_line(reader.current_exception or "unknown error")
                 if number == 1:
                     raise CatalogueFileError(NOT_MARC.format(path=path, reason=reason))
                 yield BadRecord(where, UNREADABLE_RECORD.format(reason=reason))
                 continue
-            yield from_marc(record, where)
+            length = str(record.leader)[:5]
+            if not (YEAR_FORM.fullmatch(length) and int(length) > 24):
+                # A length of 0 or below makes the reader take the rest of the
+                # file as this one record: nothing after it can be trusted.
+                reason = BAD_LEADER_LENGTH.format(value=length)
+                if number == 1:
+                    raise CatalogueFileError(NOT_MARC.format(path=path, reason=reason))
+                yield BadRecord(where, UNREADABLE_REST.format(reason=reason))
+                return
+            yield _mapped(record, where)
+
+
+def _one_line(error: object) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
+def _mapped(record: pymarc.Record, where: str) -> IncomingRecord | BadRecord:
+    try:
+        return from_marc(record, where)
+    except (ValueError, ArithmeticError) as error:
+        return BadRecord(where, UNREADABLE_RECORD.format(reason=type(error).__name__))
 
 
 def _local(tag: str) -> str:
@@ -275,7 +340,13 @@ def _read_marcxml(path: str) -> Iterator[IncomingRecord | BadRecord]:
             if _local(element.tag) != "record":
                 continue
             number += 1
-            yield from_marc(_marc_from_xml(element), f"record {number}")
+            where = f"record {number}"
+            try:
+                marc = _marc_from_xml(element)
+            except (ValueError, ArithmeticError) as error:
+                yield BadRecord(where, UNREADABLE_RECORD.format(reason=type(error).__name__))
+            else:
+                yield _mapped(marc, where)
             element.clear()
     except ET.ParseError as error:
         raise CatalogueFileError(
@@ -385,6 +456,18 @@ def _limit(name: str, value: str, model: Any, field_name: str | None = None) -> 
     return value
 
 
+def _check_characters(incoming: IncomingRecord) -> None:
+    """Raise _Bad if any field holds a control character (a line break included)."""
+    values = [(name, getattr(incoming, name)) for name in CSV_HEADER[:6]]
+    values += [(name, getattr(copy, name)) for copy in incoming.copies for name in COPY_COLUMNS]
+    for name, value in values:
+        found = CONTROL.search(value)
+        if found is not None:
+            shown = name.replace("_", " ")
+            reason = LINE_BREAK if found.group() in "\n\r" else CONTROL_CHARACTER
+            raise _Bad(reason.format(name=shown))
+
+
 def _record_fields(incoming: IncomingRecord) -> dict[str, Any]:
     if not incoming.title:
         raise _Bad(MISSING_TITLE)
@@ -397,7 +480,7 @@ def _record_fields(incoming: IncomingRecord) -> dict[str, Any]:
     year: int | None = None
     if incoming.publication_year:
         text = incoming.publication_year
-        if not text.isdigit() or not 0 < int(text) <= MAX_YEAR:
+        if not YEAR_FORM.fullmatch(text) or not 0 < int(text) <= MAX_YEAR:
             raise _Bad(BAD_YEAR.format(value=text))
         year = int(text)
     model = BibliographicRecord
@@ -426,13 +509,12 @@ def _copy_fields(copy: IncomingCopy, branches: dict[str, Branch]) -> dict[str, A
         raise _Bad(UNKNOWN_BRANCH.format(value=copy.branch))
     cost: Decimal | None = None
     if copy.replacement_cost:
-        try:
-            cost = Decimal(copy.replacement_cost.lstrip("$"))
-        except InvalidOperation:
-            raise _Bad(BAD_COST.format(value=copy.replacement_cost)) from None
-        if not cost.is_finite() or cost < Decimal("0.01") or cost != cost.quantize(Decimal("0.01")):
+        # The form first: Decimal() takes "1e999999" or 30 digits, which then
+        # fail to quantize or to fit the column.
+        if not COST_FORM.fullmatch(copy.replacement_cost):
             raise _Bad(BAD_COST.format(value=copy.replacement_cost))
-        if cost >= Decimal("1000000"):
+        cost = Decimal(copy.replacement_cost.lstrip("$"))
+        if not Decimal("0.01") <= cost < MAX_COST:
             raise _Bad(BAD_COST.format(value=copy.replacement_cost))
     return {
         "barcode": _limit("barcode", copy.barcode, Item),
@@ -465,6 +547,7 @@ def _validation_reason(error: ValidationError) -> str:
 
 def _store(incoming: IncomingRecord, branches: dict[str, Branch], report: ImportReport) -> None:
     """Store one record and its new copies, or raise _Bad and store nothing."""
+    _check_characters(incoming)
     fields = _record_fields(incoming)
     copies = [_copy_fields(copy, branches) for copy in incoming.copies]
     barcodes = [copy["barcode"] for copy in copies]
@@ -530,6 +613,14 @@ def catalogue_import(
             except IntegrityError:
                 # Another import stored one of these barcodes after the check above.
                 bad = BadRecord(incoming.where, STORED_MEANWHILE)
+            except (ValueError, ArithmeticError) as error:
+                # A value no check above foresaw (a number too long to convert,
+                # a decimal out of range): this record is bad, the run goes on.
+                # Other exceptions (TypeError, KeyError …) are bugs and surface.
+                logger.warning(
+                    "Catalogue import: %s not imported (%s)", incoming.where, type(error).__name__
+                )
+                bad = BadRecord(incoming.where, UNREADABLE_VALUE.format(error=type(error).__name__))
             else:
                 report = counts
                 continue
@@ -575,16 +666,19 @@ def csv_rows(record: BibliographicRecord) -> list[list[str]]:
     ]
     copies: list[Item] = getattr(record, "exported_copies", [])
     if not copies:
-        return [head + [""] * len(COPY_COLUMNS)]
+        return [[csv_cell(value) for value in head + [""] * len(COPY_COLUMNS)]]
     return [
         [
-            *head,
-            item.barcode,
-            item.call_number,
-            item.shelving_location,
-            item.item_type,
-            item.branch.code,
-            _money(item.replacement_cost),
+            csv_cell(value)
+            for value in (
+                *head,
+                item.barcode,
+                item.call_number,
+                item.shelving_location,
+                item.item_type,
+                item.branch.code,
+                _money(item.replacement_cost),
+            )
         ]
         for item in copies
     ]
@@ -596,7 +690,9 @@ def to_marc(record: BibliographicRecord) -> pymarc.Record:
     marc = pymarc.Record(force_utf8=True, leader="     nam a22     1i 4500")
 
     def add(tag: str, indicators: tuple[str, str], **values: str) -> None:
-        subfields = [pymarc.Subfield(code=code, value=value) for code, value in values.items()]
+        subfields = [
+            pymarc.Subfield(code=code, value=_xml_safe(value)) for code, value in values.items()
+        ]
         marc.add_field(
             pymarc.Field(tag=tag, indicators=pymarc.Indicators(*indicators), subfields=subfields)
         )
@@ -627,6 +723,15 @@ def to_marc(record: BibliographicRecord) -> pymarc.Record:
         }
         add("952", (" ", " "), **{code: value for code, value in holding.items() if value})
     return marc
+
+
+def _xml_safe(text: str) -> str:
+    """Return text with what XML 1.0 cannot hold (and MARC's delimiters) as U+FFFD.
+
+    Import refuses such characters, but a record edited elsewhere may hold one;
+    written raw it would make the MARCXML ill-formed and split a MARC field.
+    """
+    return NOT_XML.sub("\ufffd", text)
 
 
 @dataclass

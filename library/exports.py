@@ -19,9 +19,21 @@ class _Echo:
 
 
 def csv_cell(value: Any) -> str:
-    """Return a value as CSV text that no spreadsheet runs as a formula (None is empty)."""
+    """Return a value as CSV text that no spreadsheet runs as a formula (None is empty).
+
+    A value that starts with a formula character gets one leading apostrophe;
+    so does one that already starts with apostrophes before such a character,
+    so that csv_uncell gives back exactly the value.
+    """
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if text.lstrip("'").startswith(FORMULA_START) else text
+
+
+def csv_uncell(text: str) -> str:
+    """Undo csv_cell: drop the one apostrophe it put before a formula character."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START):
+        return text[1:]
+    return text
 
 
 def csv_response(

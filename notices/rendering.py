@@ -7,6 +7,8 @@ the text goes only to the mail server or the printer (CONF-9).
 """
 
 import datetime
+import itertools
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +17,10 @@ from django.template import Context, Engine, Node, TemplateSyntaxError
 from django.template.base import FilterExpression, TextNode, Variable, VariableNode
 from django.template.defaulttags import CommentNode, ForNode, IfNode, WithNode
 
+from notices.defaults import default_words
 from notices.models import Kind
+
+logger = logging.getLogger(__name__)
 
 # Every notice: who it is for. Never an address: the envelope or the mail
 # header carries that, not the text.
@@ -58,6 +63,10 @@ UNKNOWN_VARIABLE = (
     "The {part} uses the variable {name}, which this notice does not have; it may use: {known}."
 )
 TEMPLATE_DOES_NOT_RENDER = "The {part} compiles but cannot be rendered: {error}"
+FILTER_NOT_ALLOWED = (
+    "The {part} uses the filter {name} with {argument}, which fails when it is 0; "
+    "give it a whole number other than 0."
+)
 TAG_NOT_ALLOWED = (
     "The {part} uses a tag notices do not allow ({tag}); use only variables, "
     "if, for, with and comments."
@@ -81,6 +90,45 @@ _SAMPLE: dict[str, Any] = {
     "ready_until": _SAMPLE_DAY,
     "card_expires_on": _SAMPLE_DAY,
 }
+# Trial runs on varied values, so that a template that branches on a name, a
+# count or the titles is tried on each branch: names (one empty, one long
+# with an apostrophe and an accent), counts 0, 1 and 3 with matching day
+# counts, titles named (an email to a patron who chose it) or not (a letter).
+_SAMPLE_PEOPLE = [
+    {"first_name": "Ada", "name": "Ada Reader"},
+    {"first_name": "", "name": ""},
+    {"first_name": "Zoë-Marie", "name": "Zoë-Marie O'Brien-Ngata"},
+]
+_SAMPLE_NUMBERS = [
+    {"count": 0, "days_overdue": 0},
+    {"count": 1, "days_overdue": 1},
+    {"count": 3, "days_overdue": 45},
+]
+_SAMPLE_DAYS = [
+    {"today": day, "due_date": day, "ready_until": day, "card_expires_on": day}
+    for day in (_SAMPLE_DAY, datetime.date(2026, 12, 31))
+]
+_SAMPLE_BRANCHES = ["Central Library", ""]
+
+
+def _samples() -> Iterator[dict[str, Any]]:
+    for person, numbers, days, branch, named in itertools.product(
+        _SAMPLE_PEOPLE, _SAMPLE_NUMBERS, _SAMPLE_DAYS, _SAMPLE_BRANCHES, (True, False)
+    ):
+        titles = ["A title", "Another title", "A third"][: max(numbers["count"], 1)]
+        yield {
+            **_SAMPLE,
+            **person,
+            **numbers,
+            **days,
+            "pickup_branch": branch,
+            "items": titles if named else [],
+        }
+
+
+# Filters that raise on a number of 0 given as their argument: refused unless
+# the argument is a literal whole number other than 0.
+_NONZERO_ARGUMENT_FILTERS = {"divisibleby"}
 
 
 def variables_for(kind: str) -> dict[str, str]:
@@ -152,13 +200,61 @@ def template_problems(source: str, *, kind: str, part: str) -> list[str]:
             problems.append(
                 UNKNOWN_VARIABLE.format(part=part, name=name, known=", ".join(sorted(known)))
             )
+    problems += _risky_filters(nodes, part)
     if not problems:
-        # A trial run on sample values, so that no notice fails later at send time.
-        try:
-            compiled.render(Context(_SAMPLE))
-        except Exception as error:  # any filter may raise on a bad argument
-            problems.append(TEMPLATE_DOES_NOT_RENDER.format(part=part, error=type(error).__name__))
+        # Trial runs on varied sample values, so that no notice fails later at
+        # send time; notice_render still falls back to the default words if one does.
+        for sample in _samples():
+            try:
+                compiled.render(Context(sample))
+            except Exception as error:  # any filter may raise on a bad argument
+                problems.append(
+                    TEMPLATE_DOES_NOT_RENDER.format(part=part, error=type(error).__name__)
+                )
+                break
     return problems
+
+
+def _risky_filters(nodes: list[Node], part: str) -> list[str]:
+    """Return a problem for each filter whose argument may be a 0 it cannot take."""
+    expressions: list[FilterExpression] = []
+    for node in nodes:
+        if isinstance(node, ForNode):
+            expressions += _expressions(node.sequence)
+        elif isinstance(node, WithNode):
+            expressions += _expressions(node.extra_context)
+        elif isinstance(node, IfNode):
+            for condition, _ in node.conditions_nodelists:
+                expressions += _expressions(condition)
+        elif isinstance(node, VariableNode):
+            expressions += _expressions(node.filter_expression)
+    problems = []
+    for expression in expressions:
+        for function, args in expression.filters:
+            name = getattr(function, "_filter_name", getattr(function, "__name__", ""))
+            if name not in _NONZERO_ARGUMENT_FILTERS:
+                continue
+            # A number is a Variable without lookups; a quoted string is resolved already.
+            values = [
+                arg.literal if isinstance(arg, Variable) and not arg.lookups else arg
+                for _, arg in args
+            ]
+            safe = bool(values) and all(
+                not isinstance(value, Variable) and _nonzero_whole(value) for value in values
+            )
+            if not safe:
+                shown = ", ".join(str(arg) for _, arg in args) or "no argument"
+                problem = FILTER_NOT_ALLOWED.format(part=part, name=name, argument=shown)
+                if problem not in problems:
+                    problems.append(problem)
+    return problems
+
+
+def _nonzero_whole(value: Any) -> bool:
+    try:
+        return int(str(value)) != 0
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -174,3 +270,25 @@ def render(*, subject: str, body: str, context: dict[str, Any]) -> Rendered:
         subject=" ".join(rendered_subject.split()),
         body=_ENGINE.from_string(body).render(Context(context)).strip() + "\n",
     )
+
+
+def render_or_default(
+    *, kind: str, channel: str, subject: str, body: str, context: dict[str, Any]
+) -> Rendered:
+    """Render a notice; if the library's template fails on it, use the default words instead.
+
+    One notice's template error never stops a page of letters or a batch of
+    emails: the notice still goes, in the built-in words (notices.defaults).
+    The warning names the kind and channel only, never the patron or a value.
+    """
+    try:
+        return render(subject=subject, body=body, context=context)
+    except Exception as error:  # any filter may raise on a value the save check did not try
+        logger.warning(
+            "The %s %s template failed to render (%s); the default words were used.",
+            kind,
+            channel,
+            type(error).__name__,
+        )
+    default_subject, default_body = default_words(kind, channel)
+    return render(subject=default_subject, body=default_body, context=context)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from circulation.models import Hold, Loan
 from notices.defaults import default_words
 from notices.models import NIGHTLY_KINDS, Channel, Kind, Notice, NoticeTemplate
-from notices.rendering import Rendered, render, template_problems
+from notices.rendering import Rendered, render_or_default, template_problems
 from patrons.models import Patron
 
 NOT_LETTERS = "Choose letters that are waiting to be printed."
@@ -296,7 +296,13 @@ def notice_render(
         "count": count,
         **extra,
     }
-    return render(subject=template.subject, body=template.body, context=context)
+    return render_or_default(
+        kind=notice.kind,
+        channel=notice.channel,
+        subject=template.subject,
+        body=template.body,
+        context=context,
+    )
 
 
 def letters_render(*, letters: list[Notice], today: datetime.date) -> list[tuple[Notice, Rendered]]:
