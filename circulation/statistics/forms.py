@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 
-from circulation.statistics.report import Dimension, Period
+from circulation.statistics.report import Dimension, Period, snap
 from library.forms import PERIOD_TOO_LONG, BoundedDateRangeForm
 
 # Rows of days are for a quarter at most, weeks and months for two years:
@@ -20,6 +20,7 @@ class StatisticsForm(BoundedDateRangeForm):
     """A period (both ends, inclusive), the rows' length and the breakdown of the columns."""
 
     max_days = MAX_DAYS
+    widened = False  # set by clean when the dates were widened to whole periods
 
     period = forms.ChoiceField(choices=Period.choices, label="Count per")
     breakdown = forms.MultipleChoiceField(
@@ -41,6 +42,12 @@ class StatisticsForm(BoundedDateRangeForm):
             raise forms.ValidationError(
                 PERIOD_TOO_LONG.format(days=DAY_ROWS_MAX_DAYS) + " Count per week or month instead."
             )
+        # Whole periods only: a row that counted part of a week or a month
+        # would differ from the whole one by the days left out (report.snap).
+        if start and end and cleaned.get("period") in Period.values:
+            whole = snap(start, end, Period(cleaned["period"]))
+            self.widened = whole != (start, end)
+            cleaned["date_from"], cleaned["date_to"] = whole
         return cleaned
 
 

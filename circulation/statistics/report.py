@@ -15,16 +15,19 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import F, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models import Sum
 
 from circulation.models import CirculationDay, ItemType, PatronCategory
+from circulation.statistics.suppression import ALL as ALL_KEY
 from circulation.statistics.suppression import (
     Cell,
+    CountedCell,
     Cube,
     CubeKey,
     SuppressedTable,
     Withheld,
+    counted,
+    sum_cells,
     withhold_cube,
 )
 from library import dates
@@ -97,6 +100,26 @@ def cell_text(cell: Cell, minimum: int) -> str:
     return str(cell.value)
 
 
+def snap(
+    start: datetime.date, end: datetime.date, period: Period
+) -> tuple[datetime.date, datetime.date]:
+    """Return start..end widened to whole periods: Monday to Sunday, or the 1st to the last day.
+
+    Every row then covers a whole day, week or month, whatever range was asked
+    for, so two requests cannot differ in a row's count (a month ending on the
+    30th against one ending on the 31st would give the 31st back).
+    """
+    if period == Period.WEEK:
+        return (
+            start - datetime.timedelta(days=start.weekday()),
+            end + datetime.timedelta(days=6 - end.weekday()),
+        )
+    if period == Period.MONTH:
+        following = (end.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        return start.replace(day=1), following - datetime.timedelta(days=1)
+    return start, end
+
+
 def periods(
     start: datetime.date, end: datetime.date, period: Period
 ) -> list[tuple[datetime.date, datetime.date, datetime.date]]:
@@ -104,6 +127,7 @@ def periods(
 
     The key is the period's own first day (a Monday for weeks, the 1st for
     months), as the database truncates a day to; start <= end is required.
+    The report snaps start..end first (snap), so it never clips.
     """
     found = []
     day = start
@@ -119,6 +143,23 @@ def periods(
         last = min(end, following - datetime.timedelta(days=1))
         found.append((key, day, last))
         day = following
+    return found
+
+
+def pieces(start: datetime.date, end: datetime.date) -> list[list[datetime.date]]:
+    """Return the days of start..end cut at every Monday and every 1st of a month.
+
+    A piece (one to seven days) lies inside one week and one month; every day,
+    week and month is a union of pieces, so each is suppressed once, on its own
+    (suppression.py says why that is safe).
+    """
+    found: list[list[datetime.date]] = []
+    day = start
+    while day <= end:
+        if not found or day.weekday() == 0 or day.day == 1:
+            found.append([])
+        found[-1].append(day)
+        day += datetime.timedelta(days=1)
     return found
 
 
@@ -153,54 +194,84 @@ def statistics_report(
 ) -> Report:
     """Return check-outs, returns and renewals per period (rows) and breakdown group (columns).
 
-    start..end is inclusive and start <= end; `dimensions` (none, some or all
-    of branch, item type, age group, in that order) make the columns, one per
-    combination of their values, every combination listed even when empty (an
-    absent column would say its count is zero). Without a dimension there is
-    one column, "All". Each measure is suppressed with `minimum`
-    (STATISTICS_MIN_CELL) over every breakdown at once (suppression.withhold_cube),
-    so the table asked for and any other breakdown of the same period agree
-    on what is withheld. One aggregate query; its rows grow with the periods
-    and branches, never with loans or patrons.
+    start..end is inclusive and start <= end, and is first widened to whole
+    periods (snap). `dimensions` (none, some or all of branch, item type, age
+    group, in that order) make the columns, one per combination of their
+    values, every combination listed even when empty (an absent column would
+    say its count is zero). Without a dimension there is one column, "All".
+
+    Every number shown is a function of its period and column alone, never of
+    the range asked for (suppression.py gives the argument): each piece of
+    days inside one week and one month is suppressed on its own, its days and
+    its sum over every breakdown at once (suppression.withhold_cube); a week
+    or a month is the sum of its pieces, shown only when each piece's count is
+    shown; totals over the rows likewise. One aggregate query; its rows grow
+    with the days and branches, never with loans or patrons.
     """
+    start, end = snap(start, end, period)
     # One database for the whole report, so its branches and counts agree.
     using = lagging_reads()
     values = {d: _dimension_values(d, using) for d in Dimension}
     # A dimension without values (no branch yet) breaks nothing down.
     chosen = tuple(d for d in Dimension if d in dimensions and values[d])
     spans = periods(start, end, period)
-    truncate = {
-        Period.DAY: F("day"),
-        Period.WEEK: TruncWeek("day"),
-        Period.MONTH: TruncMonth("day"),
-    }
     # Every breakdown is read and suppressed at once, whichever is asked for,
     # so no two breakdowns of the same period tell apart what one withholds.
     fields = [_field(d) for d in Dimension]
+    # Whole pieces, even for a range of days that starts or ends inside one:
+    # a day is always suppressed with every other day of its piece.
+    first_day, last_day = snap(start, end, Period.WEEK)
+    cut = [days for days in pieces(first_day, last_day) if days[-1] >= start and days[0] <= end]
+    first_day, last_day = cut[0][0], cut[-1][-1]
     sums = (
         CirculationDay.objects.using(using)
-        .filter(day__gte=start, day__lte=end)
-        .annotate(period_key=truncate[period])
-        .values("period_key", *fields)
+        .filter(day__gte=first_day, day__lte=last_day)
+        .values("day", *fields)
         .annotate(**{m.value: Sum(m.value) for m in Measure})
         .order_by()
     )
-    axes: list[list[Hashable]] = [[key for key, _first, _last in spans]]
-    axes += [[value for value, _label in values[d]] for d in Dimension]
-    counts: dict[Measure, dict[CubeKey, int]] = {m: {} for m in Measure}
+    breakdown_axes: list[list[Hashable]] = [
+        [value for value, _label in values[d]] for d in Dimension
+    ]
+    # measure -> day -> cube key (with the day) -> count
+    counts: dict[Measure, dict[datetime.date, dict[CubeKey, int]]] = {m: {} for m in Measure}
     for row in sums:
-        key = row["period_key"]
-        if isinstance(key, datetime.datetime):
-            key = key.date()
         for measure in Measure:
-            counts[measure][(key, *(row[f] for f in fields))] = row[measure.value] or 0
-    shown_axes = [1 + list(Dimension).index(d) for d in chosen]
+            key = (row["day"], *(row[f] for f in fields))
+            counts[measure].setdefault(row["day"], {})[key] = row[measure.value] or 0
+    shown_axes = [list(Dimension).index(d) for d in chosen]
     groups = list(itertools.product(*(values[d] for d in chosen)))
     columns = [" · ".join(label for _value, label in group) or ALL for group in groups]
+    # The cube keys (without the day) of the columns, then of the row's total.
+    column_keys: list[CubeKey] = []
+    for group in groups:
+        column: list[Hashable | None] = [ALL_KEY] * len(Dimension)
+        for n, (value, _label) in zip(shown_axes, group, strict=True):
+            column[n] = value
+        column_keys.append(tuple(column))
+    total_key: CubeKey = (ALL_KEY,) * len(Dimension)
+    keys = column_keys if len(column_keys) == 1 and not chosen else [*column_keys, total_key]
     tables = []
     for measure in Measure:
-        cube = withhold_cube(counts[measure], axes=axes, minimum=minimum)
-        table = _table(cube, cube.view_keys(shown_axes), minimum)
+        by_day = counts[measure]
+        cubes = []
+        for days in cut:
+            piece_counts = {k: v for day in days for k, v in by_day.get(day, {}).items()}
+            cube = withhold_cube(piece_counts, axes=[days, *breakdown_axes], minimum=minimum)
+            cubes.append((days, cube))
+        grid = []
+        for _key, first, last in spans:
+            inside = [cube for days, cube in cubes if days[0] <= last and days[-1] >= first]
+            grid.append([_period_cell(inside, period, first, key, minimum) for key in keys])
+        # Totals over the rows: shown only when every row's count is shown.
+        grid.append([sum_cells([row[j] for row in grid], minimum) for j in range(len(keys))])
+        table = SuppressedTable(
+            cells=tuple(tuple(row if len(row) == 1 else row[:-1]) for row in grid[:-1]),
+            row_totals=tuple(row[-1] for row in grid[:-1]),
+            column_totals=tuple(grid[-1] if len(grid[-1]) == 1 else grid[-1][:-1]),
+            total=grid[-1][-1],
+            minimum=minimum,
+        )
         rows = [
             Row(
                 label=_period_label(period, key),
@@ -233,14 +304,14 @@ def statistics_report(
     )
 
 
-def _table(cube: Cube, keys: list[list[CubeKey]], minimum: int) -> SuppressedTable:
-    """Return one view of a suppressed cube as a table (a lone column is its own total)."""
-    grid = [[cube.cell(key) for key in row] for row in keys]
-    body = [row if len(row) == 1 else row[:-1] for row in grid]
-    return SuppressedTable(
-        cells=tuple(tuple(row) for row in body[:-1]),
-        row_totals=tuple(row[-1] for row in grid[:-1]),
-        column_totals=tuple(body[-1]),
-        total=grid[-1][-1],
-        minimum=minimum,
-    )
+def _period_cell(
+    cubes: list[Cube], period: Period, first: datetime.date, key: CubeKey, minimum: int
+) -> CountedCell:
+    """Return one period's count for one column (key without the day) from its pieces' cubes.
+
+    A day is its row of its piece; a week or a month sums its pieces (sum_cells).
+    """
+    if period == Period.DAY:
+        (cube,) = cubes
+        return counted(cube, (first, *key))
+    return sum_cells([counted(cube, (ALL_KEY, *key)) for cube in cubes], minimum)

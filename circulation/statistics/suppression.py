@@ -35,10 +35,61 @@ their entries, each table's lines and cycles are kept as above, and so is
 every line of the cube (a branch's count and its age groups' counts), so a
 coarser table cannot give back what a detailed one withholds.
 
-What it does not cover: tables of different periods read side by side (one
-ending a day later than the other), and reasoning that combines lines of
-several tables beyond those rules. Zero counts are "fewer than N" like any
-other small count, which withholds much of a sparse table.
+Across requests (report.statistics_report; the tester's attacks were a
+month ending on the 30th against one ending on the 31st, and a week withheld
+beside a small one but shown when asked for alone). Every number published
+must be a function of the days it covers and its column alone, never of the
+range asked for, and no two numbers may be subtracted to give a withheld one:
+
+A. Whole periods. The range is widened to whole days, weeks (Monday to
+   Sunday) or calendar months (report.snap), so a row never counts part of a
+   period.
+B. Pieces. The days are cut at every Monday and every 1st of a month
+   (report.pieces): a piece (1 to 7 days) lies inside one week and one
+   month, and every day, week and month is a union of whole pieces. Each
+   piece is suppressed on its own by withhold_cube with its days as axis 0
+   and the piece's sum as their total, every breakdown at once. So a day's
+   cell and a piece's cell depend on that piece's counts only, whatever is
+   asked; complements are chosen among the piece's days and breakdown, never
+   among other periods.
+C. Sums of pieces. A week's or a month's cell is the sum of that cell over
+   its pieces, shown only when the cell is shown in every piece
+   (sum_cells); a day is its piece's row. Totals over the rows of a table
+   (a column's total, the grand total) are sums of the rows' cells, shown
+   only when every row's cell in that column is shown.
+
+Why that is safe. Let S be the shown entries of all the pieces' cubes (a
+piece's days and its sum, over every breakdown). Every number any request
+shows is an entry of S (a day, or a piece-sum when the week or month is one
+piece) or a sum of entries of S (C), so everything any number of requests
+publish, subtracted or added in any way, is known from S alone. Pieces share
+no day, so no equation joins the withheld entries of two pieces: the shown
+numbers fix them only through each piece's own cube, which withhold_cube
+protects by guarantees 1 to 3 (a piece's sum less its shown days is a line
+of the cube, along axis 0). A difference of two published numbers is thus a
+combination of shown entries and gives back no withheld one: not a day
+inside a month (the month is shown only if each piece is, and each piece
+protects its days as a table protects its rows), not a week withheld in one
+table and shown in another (a week's cell is the same in every request),
+not a column's range total against its shown rows (it is shown only when
+all of them are). Weeks against months, the subtle case: a month less the
+weeks inside it leaves the pieces at its ends, which chain from month to
+crossing week to month; every link is a sum of shown pieces, so the chain
+gives back only shown entries. The labels say a little more, as within one
+table: "fewer than N" bounds a withheld sum to 0..N-1 and "withheld" to N or
+more, never to one value beyond what guarantee 2 already allows.
+
+The cost: a week or month with any piece below the threshold in a column
+(often a short piece at a month's start or end, a day with nothing counted,
+and zero counts are "fewer than N" like any other small count) is withheld
+in that column, and a total over rows is withheld whenever one row is.
+Sparse tables and fine breakdowns lose the most.
+
+What it does not cover: reasoning that combines lines of several tables of
+one piece beyond guarantees 1 to 3; counts that change after being shown (a
+day's counts corrected later, or a branch added, which changes the cube's
+columns and so its complements), which make two requests at different times
+differ; and bounds from the labels taken together across many requests.
 """
 
 import itertools
@@ -87,6 +138,33 @@ class SuppressedTable:
         """Return the (R+1) x (C+1) grid: cells, row totals last, column totals and total below."""
         rows = [[*row, total] for row, total in zip(self.cells, self.row_totals, strict=True)]
         return [*rows, [*self.column_totals, self.total]]
+
+
+@dataclass(frozen=True)
+class CountedCell(Cell):
+    """A cell that keeps its true count, only to label a sum of it (sum_cells); never shown."""
+
+    count: int = 0
+
+
+def counted(cube: "Cube", key: "CubeKey") -> CountedCell:
+    """Return a cube's entry as it may be shown, keeping its count for sums."""
+    cell = cube.cell(key)
+    return CountedCell(cell.value, cell.withheld, count=cube.values[key])
+
+
+def sum_cells(parts: Sequence[CountedCell], minimum: int) -> CountedCell:
+    """Return the sum of cells of disjoint days: shown only when every part is shown.
+
+    A shown sum then equals the sum of shown counts and tells nothing more;
+    a withheld one reads "fewer than N" when it is below the threshold,
+    "withheld" otherwise, as any entry does.
+    """
+    count = sum(part.count for part in parts)
+    if all(part.shown for part in parts):
+        return CountedCell(count, count=count)
+    why = Withheld.SMALL if count < minimum else Withheld.COMPLEMENTARY
+    return CountedCell(None, why, count=count)
 
 
 NOT_A_TABLE = "Counts must be a non-empty rectangle of whole numbers of at least 0."

@@ -49,6 +49,7 @@ def _page(request: HttpRequest, form: StatisticsForm, report: Report | None) -> 
     }
     if report is None:
         return render(request, "circulation/statistics.html", context, status=400)
+    context["widened"] = form.widened
     context["chart"] = statistics_chart(report)
     context["csv_query"] = request.GET.urlencode()
     return render(request, "circulation/statistics.html", context)

@@ -16,10 +16,11 @@ from fractions import Fraction
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from hypothesis import given
+from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from circulation.models import CirculationDay
 from circulation.statistics.report import Period, periods
 from circulation.statistics.suppression import (
     ALL,
@@ -365,6 +366,24 @@ def counts(branches):
     return branches
 
 
+def _fill_the_rest_of_the_week(branch, day=None):
+    """Count 50 of everything on the days of DAY's week the fixtures leave empty.
+
+    A day is suppressed together with the other days of its piece (here the
+    week of May 11 to 17), and a day counting 0 ("fewer than 5") there would
+    withhold others with it.
+    """
+    empty = {-1, 2, 3, 4, 5} | ({1} if day else set())
+    for n in sorted(empty):
+        CirculationDayFactory(
+            day=DAY + datetime.timedelta(days=n),
+            branch=branch,
+            checkouts=50,
+            returns=50,
+            renewals=50,
+        )
+
+
 def _as(client, user):
     client.force_login(user)
     return client
@@ -450,7 +469,9 @@ def test_a_statistics_cell_of_3_is_never_shown_or_derivable_in_the_csv(at_desk, 
 
 @pytest.mark.django_db
 def test_large_counts_and_their_totals_are_shown(at_desk, branches):
-    for day in (DAY, DAY + datetime.timedelta(days=1)):
+    # The whole week of May 11 to 17: a day is suppressed with the other days
+    # of its piece (its week, here), and days counting 0 would take some with them.
+    for day in (DAY + datetime.timedelta(days=n) for n in range(-1, 6)):
         for branch in branches:
             for item_type in ("book", "audiobook", "dvd", "magazine", "device"):
                 for category in ("adult", "minor"):
@@ -476,6 +497,7 @@ def test_large_counts_and_their_totals_are_shown(at_desk, branches):
 @pytest.mark.django_db
 def test_without_a_breakdown_one_column_counts_every_branch_type_and_age_group(at_desk, counts):
     CirculationDayFactory(day=DAY, branch=counts[0], item_type="dvd", patron_category="minor")
+    _fill_the_rest_of_the_week(counts[1])
     response = at_desk.get(PAGE, _query())
     assert table_rows(response) == [
         ("May 12, 2026", ["35"], "35"),
@@ -506,8 +528,21 @@ def test_weeks_and_months_sum_their_days(at_desk, counts):
     weekly = at_desk.get(PAGE, _query(period="week", breakdown="branch"))
     assert table_rows(weekly)[0][0] == "Week of May 11, 2026"
     assert table_rows(weekly)[0][1][1:] == ["60", "52"]  # Eastside 20+40, Westside 12+40
+    # May 12 to 13 is widened to its week, Monday to Sunday, and the page says so.
+    assert "The dates were widened to whole weeks: May 11, 2026 to May 17, 2026." in page_text(
+        weekly
+    )
     monthly = at_desk.get(PAGE, _query(period="month", date_from="2026-05-01"))
-    assert table_rows(monthly) == [("May 2026", ["155"], "155"), ("Total", ["155"], "155")]
+    # A month is shown only when each of its pieces (its days cut at Mondays)
+    # is: May 1-3, 4-10, 18-24 and 25-31 count 0, fewer than 5.
+    assert table_rows(monthly) == [
+        ("May 2026", ["withheld"], "withheld"),
+        ("Total", ["withheld"], "withheld"),
+    ]
+    for day in (1, 4, 18, 25):
+        CirculationDayFactory(day=DAY.replace(day=day), branch=counts[1], checkouts=10)
+    monthly = at_desk.get(PAGE, _query(period="month", date_from="2026-05-01"))
+    assert table_rows(monthly) == [("May 2026", ["195"], "195"), ("Total", ["195"], "195")]
 
 
 @pytest.mark.django_db
@@ -521,6 +556,7 @@ def test_the_threshold_comes_from_the_setting(at_desk, counts, settings):
 @pytest.mark.django_db
 def test_the_chart_draws_a_withheld_total_as_a_stub_never_its_value(at_desk, branches):
     CirculationDayFactory(day=DAY, branch=branches[0], checkouts=3, returns=50, renewals=50)
+    _fill_the_rest_of_the_week(branches[1], day=DAY)
     response = at_desk.get(PAGE, _query(date_to="2026-05-12"))
     html = response.content.decode()
     svg = html[html.index("<svg") : html.index("</svg>")]
@@ -672,3 +708,239 @@ def test_before_any_branch_exists_the_page_shows_empty_counts(at_desk):
     response = at_desk.get(PAGE, _query(breakdown=["branch", "item_type"]))
     assert response.status_code == 200
     assert table_rows(response)[0] == ("May 12, 2026", ["fewer than 5"] * 5, "fewer than 5")
+
+
+# --- No two requests can be differenced (whole periods, pieces, totals) ------------------
+
+DIMENSION_OF = {"branch": 0, "item_type": 1, "patron_category": 2}
+
+
+def _csv(client, query):
+    response = client.get(CSV, query)
+    assert response.status_code == 200, response.content
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def published(lines, breakdown, measure="Check-outs"):
+    """Return a CSV's numbers as {(days, column): text}, a column as (branch, type, age) labels.
+
+    `days` is the frozenset of days the number counts, from its row's From and
+    To; a coordinate of the column is None where the number sums that dimension.
+    """
+    header = lines[0]
+    columns = header[4:-1]
+    chosen = sorted(breakdown, key=DIMENSION_OF.__getitem__)
+    found = {}
+    for line in lines[1:]:
+        if line[0] != measure:
+            continue
+        first = datetime.date.fromisoformat(line[2])
+        last = datetime.date.fromisoformat(line[3])
+        days = frozenset(first + datetime.timedelta(days=n) for n in range((last - first).days + 1))
+        texts = line[4:]
+        names = [*columns, TOTAL_COLUMN] if len(columns) > 1 or chosen else [TOTAL_COLUMN]
+        for name, text in zip(names, texts, strict=False):
+            column = [None, None, None]
+            if name != TOTAL_COLUMN and name != "All":
+                for dimension, label in zip(chosen, name.split(" · "), strict=True):
+                    column[DIMENSION_OF[dimension]] = label
+            found[(days, tuple(column))] = text
+    return found
+
+
+TOTAL_COLUMN = "Total"
+VALUES = {0: None, 1: ["Book", "Audiobook", "DVD", "Magazine", "Device (laptop, hotspot)"]}
+VALUES[2] = ["Adult", "Minor"]
+
+
+def _difference(outer, inner, branches):
+    """Return what outer counts and inner does not, as one (days, column), or None if not a box."""
+    (days_a, col_a), (days_b, col_b) = outer, inner
+    if col_a == col_b and days_b < days_a:
+        return days_a - days_b, col_a
+    if days_a == days_b:
+        differing = [n for n in range(3) if col_a[n] != col_b[n]]
+        if len(differing) == 1 and col_a[differing[0]] is None:
+            n = differing[0]
+            values = branches if n == 0 else VALUES[n]
+            others = [v for v in values if v != col_b[n]]
+            if len(others) == 1:
+                return days_a, (*col_a[:n], others[0], *col_a[n + 1 :])
+    return None
+
+
+def assert_no_difference_isolates_a_withheld_count(requests, branches):
+    """Fail if one shown number less another gives back a count some request withheld.
+
+    `requests` are the published() maps of several downloads. Every pair of
+    shown numbers whose days and columns nest is subtracted; what is left is
+    a (days, column) box, and no request may withhold that box while the two
+    numbers give it exactly. A box shown in one request and withheld in
+    another fails too.
+    """
+    shown, hidden = {}, set()
+    for numbers in requests:
+        for box, text in numbers.items():
+            if text.isdigit():
+                assert shown.setdefault(box, int(text)) == int(text), box
+            else:
+                hidden.add(box)
+    assert not (hidden & set(shown)), sorted(hidden & set(shown), key=str)[:3]
+    for outer, big in shown.items():
+        for inner, small in shown.items():
+            if outer == inner:
+                continue
+            left = _difference(outer, inner, branches)
+            assert left not in hidden, (
+                f"{sorted(outer[0])[0]}..{sorted(outer[0])[-1]} {outer[1]} = {big} less "
+                f"{sorted(inner[0])[0]}..{sorted(inner[0])[-1]} {inner[1]} = {small} gives "
+                f"a withheld count: {big - small}"
+            )
+
+
+@pytest.fixture
+def north_south(db):
+    return [BranchFactory(code="N", name="North"), BranchFactory(code="S", name="South")]
+
+
+def _daily(branch, first, last, checkouts, *, every=1, category="adult"):
+    day = first
+    while day <= last:
+        CirculationDayFactory(day=day, branch=branch, patron_category=category, checkouts=checkouts)
+        day += datetime.timedelta(days=every)
+
+
+@pytest.mark.django_db
+def test_a_partial_month_cannot_be_differenced_against_the_whole_month(at_desk, north_south):
+    north, south = north_south
+    sep_1, oct_30, oct_31 = (datetime.date(2026, m, d) for m, d in ((9, 1), (10, 30), (10, 31)))
+    _daily(north, sep_1, oct_30, 2)  # North, adults: 2 a day, so 58 up to October 30 ...
+    CirculationDayFactory(day=oct_31, branch=north, checkouts=3)  # ... and 3 on the 31st
+    for branch in (north, south):
+        _daily(branch, sep_1, oct_31, 9, category="minor")
+    _daily(south, sep_1, oct_31, 8)
+    breakdown = ["branch", "patron_category"]
+    ask = {"period": "month", "breakdown": breakdown, "date_from": "2026-09-01"}
+    whole = _csv(at_desk, {**ask, "date_to": "2026-10-31"})
+    cut = _csv(at_desk, {**ask, "date_to": "2026-10-30"})
+    day = _csv(
+        at_desk, {**ask, "period": "day", "date_from": "2026-10-31", "date_to": "2026-10-31"}
+    )
+    requests = [published(lines, breakdown) for lines in (whole, cut, day)]
+    october_31 = (frozenset({oct_31}), ("North", None, "Adult"))
+    assert requests[2][october_31] == "fewer than 5"
+    assert_no_difference_isolates_a_withheld_count(requests, ["North", "South"])
+    # The end is widened to the month's last day: both downloads are the same.
+    assert cut == whole
+    assert whole[-1][2:4] == ["2026-09-01", "2026-10-31"]
+    # The week around it too, and the month, whichever way the days are cut.
+    week = _csv(
+        at_desk, {**ask, "period": "week", "date_from": "2026-10-26", "date_to": "2026-11-01"}
+    )
+    days = _csv(
+        at_desk, {**ask, "period": "day", "date_from": "2026-10-19", "date_to": "2026-11-08"}
+    )
+    requests += [published(lines, breakdown) for lines in (week, days)]
+    assert_no_difference_isolates_a_withheld_count(requests, ["North", "South"])
+
+
+@pytest.mark.django_db
+def test_a_week_withheld_beside_a_small_one_is_not_given_back_by_asking_for_it_alone(
+    at_desk, north_south
+):
+    north, south = north_south
+    first, last = datetime.date(2026, 9, 7), datetime.date(2026, 11, 29)  # twelve weeks
+    week_of_nov_16, week_of_nov_23 = datetime.date(2026, 11, 16), datetime.date(2026, 11, 23)
+    monday = first
+    while monday <= last:
+        adults = {week_of_nov_16: 3, week_of_nov_23: 6}.get(monday, 40)
+        CirculationDayFactory(
+            day=monday + datetime.timedelta(days=2), branch=north, checkouts=adults
+        )
+        for branch, category, count in (
+            (north, "minor", 30),
+            (south, "adult", 50),
+            (south, "minor", 20),
+        ):
+            CirculationDayFactory(
+                day=monday + datetime.timedelta(days=2),
+                branch=branch,
+                patron_category=category,
+                checkouts=count,
+            )
+        monday += datetime.timedelta(days=7)
+    breakdown = ["branch", "patron_category"]
+    ask = {"period": "week", "breakdown": breakdown}
+    twelve = _csv(at_desk, {**ask, "date_from": "2026-09-09", "date_to": "2026-11-29"})
+    alone = _csv(at_desk, {**ask, "date_from": "2026-11-23", "date_to": "2026-11-29"})
+    requests = [published(lines, breakdown) for lines in (twelve, alone)]
+    assert_no_difference_isolates_a_withheld_count(requests, ["North", "South"])
+    assert twelve[1][2] == "2026-09-07"  # widened to the Monday
+    nov_23 = frozenset(week_of_nov_23 + datetime.timedelta(days=n) for n in range(7))
+    # The week of November 23 reads the same in both: its count depends on it alone.
+    assert requests[0][(nov_23, ("North", None, "Adult"))] == "6"
+    assert requests[1][(nov_23, ("North", None, "Adult"))] == "6"
+    nov_16 = frozenset(week_of_nov_16 + datetime.timedelta(days=n) for n in range(7))
+    assert requests[0][(nov_16, ("North", None, "Adult"))] == "fewer than 5"
+    # So the twelve weeks' total for North's adults, which would give back the 3, is withheld.
+    whole = frozenset(first + datetime.timedelta(days=n) for n in range(84))
+    assert requests[0][(whole, ("North", None, "Adult"))] == "withheld"
+    assert_no_difference_isolates_a_withheld_count(requests, ["North", "South"])
+
+
+def _request(draw_from, draw_to, period, breakdown):
+    return {
+        "date_from": draw_from.isoformat(),
+        "date_to": draw_to.isoformat(),
+        "period": period,
+        "breakdown": breakdown,
+    }
+
+
+WINDOW = datetime.date(2026, 9, 21)  # three weeks and a day across the end of September
+WINDOW_DAYS = 22
+requests_strategy = st.tuples(
+    st.integers(0, WINDOW_DAYS - 1),
+    st.integers(0, WINDOW_DAYS - 1),
+    st.sampled_from(["day", "week", "month"]),
+    st.sampled_from([[], ["branch"], ["patron_category"], ["branch", "patron_category"]]),
+).map(
+    lambda t: _request(
+        WINDOW + datetime.timedelta(days=min(t[0], t[1])),
+        WINDOW + datetime.timedelta(days=max(t[0], t[1])),
+        t[2],
+        t[3],
+    )
+)
+
+
+@pytest.mark.django_db
+@given(
+    counts=st.lists(
+        st.one_of(st.integers(0, 4), st.integers(0, 12)),
+        min_size=WINDOW_DAYS * 4,
+        max_size=WINDOW_DAYS * 4,
+    ),
+    pair=st.tuples(requests_strategy, requests_strategy),
+)
+@hypothesis_settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_no_two_random_requests_can_be_differenced(at_desk, north_south, counts, pair):
+    CirculationDay.objects.all().delete()
+    cells = itertools.product(range(WINDOW_DAYS), north_south, ("adult", "minor"))
+    CirculationDay.objects.bulk_create(
+        CirculationDay(
+            day=WINDOW + datetime.timedelta(days=n),
+            branch=branch,
+            item_type="book",
+            patron_category=category,
+            checkouts=count,
+        )
+        for (n, branch, category), count in zip(cells, counts, strict=True)
+        if count
+    )
+    requests = [published(_csv(at_desk, query), query["breakdown"]) for query in pair]
+    assert_no_difference_isolates_a_withheld_count(requests, ["North", "South"])
