@@ -59,6 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: answers /healthz and /readyz to a load balancer's probe by IP over
+    # plain HTTP, before the HTTPS redirect and the ALLOWED_HOSTS check.
+    "library.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -363,6 +366,14 @@ if not NOTICES_OVERDUE_DAYS[0] < NOTICES_OVERDUE_DAYS[1] < NOTICES_OVERDUE_DAYS[
 NOTICES_CARD_EXPIRY_DAYS = env_int("NOTICES_CARD_EXPIRY_DAYS", 30, minimum=1)
 # How many notice ids one worker task sends (send_notices queues one task a batch).
 NOTICES_BATCH_SIZE = env_int("NOTICES_BATCH_SIZE", 500, minimum=1)
+
+# /readyz (library.health): the scheduled jobs (library.jobs) that must have
+# last run successfully within READYZ_JOB_MAX_AGE_HOURS for the site to be ready.
+READYZ_JOBS = env_list(
+    "READYZ_JOBS",
+    ["purge_expired", "send_notices", "clearsessions", "witness_audit_head", "verify_audit"],
+)
+READYZ_JOB_MAX_AGE_HOURS = env_int("READYZ_JOB_MAX_AGE_HOURS", 26, minimum=1)
 
 LOGGING = {
     "version": 1,
