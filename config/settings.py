@@ -11,7 +11,14 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    parse_cache_url,
+    parse_email_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -60,6 +67,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: answers /healthz and /readyz to a load balancer's probe by IP over
+    # plain HTTP, before the HTTPS redirect and the ALLOWED_HOSTS check.
+    "library.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -201,16 +211,49 @@ _UNSENT_MAIL_BACKENDS = {
     "django.core.mail.backends.console.EmailBackend",
     "django.core.mail.backends.filebased.EmailBackend",
 }
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND", "" if PRODUCTION else "django.core.mail.backends.console.EmailBackend"
-)
+# Either one URL, EMAIL_URL (smtp://user:password@host:587?tls=1, smtps://...,
+# config.env.parse_email_url), or EMAIL_BACKEND and the EMAIL_* settings.
+_email_url = env_str("EMAIL_URL")
+if _email_url and env_str("EMAIL_BACKEND"):
+    raise ImproperlyConfigured("Set EMAIL_URL or EMAIL_BACKEND, not both")
+if _email_url:
+    globals().update(parse_email_url("EMAIL_URL", _email_url))
+else:
+    EMAIL_BACKEND = env_str(
+        "EMAIL_BACKEND", "" if PRODUCTION else "django.core.mail.backends.console.EmailBackend"
+    )
+    EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+    EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true")
+# A mail server that does not answer must not hold a worker for ever.
+EMAIL_TIMEOUT = globals().get("EMAIL_TIMEOUT") or env_int("EMAIL_TIMEOUT", 30, minimum=1)
 if PRODUCTION and (not EMAIL_BACKEND or EMAIL_BACKEND in _UNSENT_MAIL_BACKENDS):
     raise ImproperlyConfigured(
-        "EMAIL_BACKEND must name a backend that sends mail in production, such as "
-        "django.core.mail.backends.smtp.EmailBackend, since the console and file backends "
-        "would write password-reset links to the log or to disk"
+        "EMAIL_URL or EMAIL_BACKEND must name a backend that sends mail in production, such "
+        "as smtp://host:587?tls=1 or django.core.mail.backends.smtp.EmailBackend, since the "
+        "console and file backends would write password-reset links to the log or to disk"
+    )
+if (
+    PRODUCTION
+    and EMAIL_HOST_PASSWORD
+    and not (EMAIL_USE_TLS or EMAIL_USE_SSL)
+    and EMAIL_HOST not in ("localhost", "127.0.0.1", "::1")
+):
+    raise ImproperlyConfigured(
+        "The mail server's password would cross the network unencrypted: set tls=1 or ssl=1 "
+        "in EMAIL_URL (EMAIL_USE_TLS or EMAIL_USE_SSL)"
     )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "library@localhost")
+
+# The cache: CACHE_URL, redis://[:password@]host:6379/1 for Django's RedisCache
+# (shared by every process), or local memory per process by default. Nothing
+# the project keeps there names a patron.
+CACHES = {"default": parse_cache_url("CACHE_URL", env_str("CACHE_URL"))}
 
 # Background tasks: Celery with a Redis broker (config/celery.py). A password
 # reset's mail is sent by a worker, so the request takes as long for an unknown
@@ -380,6 +423,14 @@ if not NOTICES_OVERDUE_DAYS[0] < NOTICES_OVERDUE_DAYS[1] < NOTICES_OVERDUE_DAYS[
 NOTICES_CARD_EXPIRY_DAYS = env_int("NOTICES_CARD_EXPIRY_DAYS", 30, minimum=1)
 # How many notice ids one worker task sends (send_notices queues one task a batch).
 NOTICES_BATCH_SIZE = env_int("NOTICES_BATCH_SIZE", 500, minimum=1)
+
+# /readyz (library.health): the scheduled jobs (library.jobs) that must have
+# last run successfully within READYZ_JOB_MAX_AGE_HOURS for the site to be ready.
+READYZ_JOBS = env_list(
+    "READYZ_JOBS",
+    ["purge_expired", "send_notices", "clearsessions", "witness_audit_head", "verify_audit"],
+)
+READYZ_JOB_MAX_AGE_HOURS = env_int("READYZ_JOB_MAX_AGE_HOURS", 26, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -6,7 +6,7 @@ from privacy.urls import agent_urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    # /healthz and /readyz are answered by library.health.HealthCheckMiddleware.
     path("portal/", include("portal.urls")),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/second-factor/", views.second_factor, name="second_factor"),

@@ -1,8 +1,7 @@
 from typing import Any
 
 from django.contrib import messages
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
@@ -22,14 +21,6 @@ CODES_REVOKED = "{count} recovery codes of {user} revoked."
 @public
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "library/home.html")
-
-
-@public
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Answer a load balancer: the process is up and the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 @staff_page()

@@ -51,8 +51,6 @@ MATRIX = """
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root
 home
   *      200   200   200   200   200   200   200   200   200   200   200   200   200
-healthz
-  *      200   200   200   200   200   200   200   200   200   200   200   200   200
 
 # The patron portal (CONF-4, CONF-7, CONF-9)
 #       anon alice   bob carol  circ   ref   pic guard    it   dir   aud agent  root

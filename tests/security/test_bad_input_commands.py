@@ -92,6 +92,11 @@ def _arguments(directory: Path) -> dict[str, st.SearchStrategy[list[str]]]:
             st.sampled_from(["bad name", "a" * 80, "", "x'y", "\x00"]),
         ).map(lambda values: ["--app-role", values[0], "--archiver-role", values[1]]),
         "witness_audit_head": st.lists(NOT_AN_ARGUMENT, min_size=1, max_size=2),
+        # Only clearsessions or no command at all: a hostile name must not run a real one.
+        "run_job": st.tuples(
+            st.sampled_from(["clearsessions", "no_such_command", "", "\x00", "--nope"]),
+            st.lists(NOT_AN_ARGUMENT, max_size=2),
+        ).map(lambda values: [values[0], *values[1]]),
         # The folder's only file is not a catalogue in any format: nothing can be imported.
         "import_catalogue": st.tuples(
             folder, st.lists(st.one_of(TOKEN, FORMAT_OPTIONS), max_size=3)
@@ -116,7 +121,12 @@ def _arguments(directory: Path) -> dict[str, st.SearchStrategy[list[str]]]:
 
 
 # Tables a command may write even when it ends in CommandError, by design.
-WRITES_WHATEVER_THE_ANSWER = {"verify_audit": {"privacy_auditverification"}}
+# A scheduled job records its failed run (library.jobs).
+WRITES_WHATEVER_THE_ANSWER = {
+    "verify_audit": {"privacy_auditverification", "library_jobrun"},
+    "witness_audit_head": {"library_jobrun"},
+    "run_job": {"library_jobrun"},
+}
 
 
 def test_every_command_of_the_project_is_here(tmp_path):

@@ -910,7 +910,6 @@ ACTIONS_WITHOUT_FIELDS = {
     "facilities:ban_end",
     # These answer a POST as they answer a GET, reading no field.
     "home",
-    "healthz",
     "staff_home",
     "portal:account",
     "portal:access_history",

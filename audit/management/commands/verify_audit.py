@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audit import chain, verify, witness
 from audit.services import audit_verification_create
+from library.jobs import scheduled_job
 
 BAD_HEAD = "--expect-head takes SEQ:HASH as verify_audit --head prints it."
 BREAK_LINE = "Entry #{seq}: {problem}."
@@ -87,6 +88,12 @@ class Command(BaseCommand):
             self._check_archive(options["archive"], expected)
             return
 
+        # A walk of the whole chain is the nightly job; --head and --archive are not.
+        with scheduled_job("verify_audit") as run:
+            run.summary = self._walk(options, expected)
+        self.stdout.write(self.style.SUCCESS(run.summary))
+
+    def _walk(self, options: dict[str, Any], expected: chain.Head | None) -> str:
         def progress(checked: int) -> None:
             if options["verbosity"] > 0:
                 self.stdout.write(f"  checked {checked} entries")
@@ -120,7 +127,7 @@ class Command(BaseCommand):
             if report.break_count > 1:
                 summary += " " + BREAKS_IN_ALL.format(count=report.break_count)
             raise CommandError(summary)
-        self.stdout.write(self.style.SUCCESS(intact_line(report)))
+        return intact_line(report)
 
     def _witnessed(self, files: list[Path]) -> list[chain.Head]:
         """Read every witnessed head: the configured witness file's, then each one given."""

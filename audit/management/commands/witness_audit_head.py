@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from audit import chain, witness
 from audit.models import AuditWitness
+from library.jobs import scheduled_job
 
 NO_SINKS = "No witness sinks are set: list them in AUDIT_WITNESS_SINKS."
 SOME_FAILED = "Head {head} reached {reached} of {total} sinks; failed: {problems}."
@@ -22,6 +23,11 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with scheduled_job("witness_audit_head") as run:
+            run.summary = self._witness()
+        self.stdout.write(run.summary)
+
+    def _witness(self) -> str:
         try:
             sinks = witness.configured_sinks()
         except ValueError as error:
@@ -45,4 +51,4 @@ class Command(BaseCommand):
                     problems="; ".join(problems),
                 )
             )
-        self.stdout.write(f"Witnessed head {head} in {len(sinks)} sink(s).")
+        return f"Witnessed head {head} in {len(sinks)} sink(s)."

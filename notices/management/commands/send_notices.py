@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from library.jobs import scheduled_job
 from notices import services, tasks
 
 DATE_OUT_OF_RANGE = "--date is too near the calendar's first or last day to count notice days from."
@@ -53,6 +54,13 @@ class Command(BaseCommand):
         batch_size = options["batch_size"]
         if batch_size is not None and batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
+        # A run for another day (--date) makes that day's notices; it is not
+        # tonight's run, so it is not recorded as the job's.
+        with scheduled_job("send_notices", record=options["date"] is None) as run:
+            run.summary = self._send(options, batch_size)
+        self.stdout.write(run.summary)
+
+    def _send(self, options: dict[str, Any], batch_size: int | None) -> str:
         today = options["date"] or timezone.localdate()
         try:
             made = services.notices_create_due(today=today)
@@ -68,7 +76,7 @@ class Command(BaseCommand):
                 task_count += 1
                 if options["verbosity"] > 1:
                     self.stderr.write(f"queued {queued} of {len(ids)}")
-        self.stdout.write(
+        return (
             f"Made {sum(made.values())} notices ({detail or 'none were due'}); "
             f"queued {queued} emails in {task_count} tasks."
         )

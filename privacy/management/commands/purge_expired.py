@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from library.jobs import scheduled_job
 from privacy import retention
 
 
@@ -44,8 +45,13 @@ class Command(BaseCommand):
             )
         if options["kind"]:
             purgers = [purger for purger in purgers if purger.kind in options["kind"]]
+        # A run of some kinds only is not the nightly run: it is not recorded.
+        with scheduled_job("purge_expired", record=not options["kind"]) as run:
+            run.summary = self._purge(purgers, batch_size, quiet=options["verbosity"] == 0)
+        self.stdout.write(run.summary)
+
+    def _purge(self, purgers: list[retention.Purger], batch_size: int, *, quiet: bool) -> str:
         now = timezone.now()
-        quiet = options["verbosity"] == 0
         done: dict[str, int] = {}
         for purger in purgers:
             due = retention.expired_unheld(purger, now).count()
@@ -59,4 +65,4 @@ class Command(BaseCommand):
                 )
         total = sum(done.values())
         detail = ", ".join(f"{count} {kind}" for kind, count in done.items() if count)
-        self.stdout.write(f"Purged {total} expired records ({detail or 'nothing was due'}).")
+        return f"Purged {total} expired records ({detail or 'nothing was due'})."
