@@ -263,8 +263,12 @@ def statistics_report(
         for _key, first, last in spans:
             inside = [cube for days, cube in cubes if days[0] <= last and days[-1] >= first]
             grid.append([_period_cell(inside, period, first, key, minimum) for key in keys])
-        # Totals over the rows: shown only when every row's count is shown.
-        grid.append([sum_cells([row[j] for row in grid], minimum) for j in range(len(keys))])
+        # Totals over the rows, from the same parts a week or a month is made of:
+        # a whole piece by its own total, so a range's total reads as the sum of
+        # the same published pieces whether the rows are days, weeks or months;
+        # a piece cut by the range's ends by its days inside. Shown only when
+        # every part is (sum_cells).
+        grid.append([sum_cells(_range_parts(cubes, start, end, key), minimum) for key in keys])
         table = SuppressedTable(
             cells=tuple(tuple(row if len(row) == 1 else row[:-1]) for row in grid[:-1]),
             row_totals=tuple(row[-1] for row in grid[:-1]),
@@ -302,6 +306,23 @@ def statistics_report(
         tables=tables,
         minimum=minimum,
     )
+
+
+def _range_parts(
+    cubes: list[tuple[list[datetime.date], Cube]],
+    start: datetime.date,
+    end: datetime.date,
+    key: CubeKey,
+) -> list[CountedCell]:
+    """Return the cells whose sum is one column's count over start..end (whole days)."""
+    parts = []
+    for days, cube in cubes:
+        inside = [day for day in days if start <= day <= end]
+        if len(inside) == len(days):
+            parts.append(counted(cube, (ALL_KEY, *key)))
+        else:
+            parts += [counted(cube, (day, *key)) for day in inside]
+    return parts
 
 
 def _period_cell(

@@ -944,3 +944,18 @@ def test_no_two_random_requests_can_be_differenced(at_desk, north_south, counts,
     )
     requests = [published(_csv(at_desk, query), query["breakdown"]) for query in pair]
     assert_no_difference_isolates_a_withheld_count(requests, ["North", "South"])
+
+
+def test_a_weeks_count_and_the_total_of_its_days_read_the_same(at_desk, north_south):
+    # Found by the random test: one day of 6 in a week of zeros. The week's row
+    # showed 6 while the total of its seven day rows was withheld, so a request
+    # showed what another withheld. Both now read the week's piece total.
+    north, _ = north_south
+    CirculationDay.objects.create(
+        day=datetime.date(2026, 9, 27), branch=north, item_type="book",
+        patron_category="adult", checkouts=6,
+    )  # fmt: skip
+    week = {"date_from": "2026-09-21", "date_to": "2026-09-21", "period": "week", "breakdown": []}
+    days = {"date_from": "2026-09-21", "date_to": "2026-09-27", "period": "day", "breakdown": []}
+    requests = [published(_csv(at_desk, query), query["breakdown"]) for query in (week, days)]
+    assert_no_difference_isolates_a_withheld_count(requests, ["North", "South"])

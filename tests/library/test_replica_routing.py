@@ -124,7 +124,11 @@ def test_a_lagging_read_inside_a_transaction_stays_on_the_primary(replica):
 
 def test_the_statistics_report_reads_from_the_replica(replica):
     branch = BranchFactory(name="Central")
-    CirculationDayFactory(day=DAY, branch=branch, checkouts=40, returns=30)
+    # Every day of DAY's week counted: a day is suppressed with the rest of its week.
+    monday = DAY - datetime.timedelta(days=DAY.weekday())
+    for offset in range(7):
+        day = monday + datetime.timedelta(days=offset)
+        CirculationDayFactory(day=day, branch=branch, checkouts=40, returns=30, renewals=10)
 
     with (
         CaptureQueriesContext(connections[replica]) as on_replica,
