@@ -56,6 +56,17 @@ def password_reset_mail_queue(*, email: str, domain: str, use_https: bool) -> No
     )
 
 
+def _mail_one(subject: str, body: str, address: str) -> None:
+    """Send one plain mail; a mail server's refusal becomes MailNotSent, its words withheld."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    except OSError as error:  # smtplib's errors are OSErrors, as is a refused connection
+        raise MailNotSent(MAIL_NOT_SENT.format(kind=type(error).__name__)) from None
+
+
 ADDRESS_CHANGED_SUBJECT = "The email address on your library account was changed"
 ADDRESS_CHANGED_BODY = (
     "The email address on your library account was changed at the library on {day}.\n"
@@ -73,18 +84,7 @@ ADDRESS_CHANGED_BODY = (
 )
 def address_changed_notice(*, old_email: str, day: str) -> None:
     """Tell the old address that the account's address changed; say nothing of the new one."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-
-    try:
-        send_mail(
-            ADDRESS_CHANGED_SUBJECT,
-            ADDRESS_CHANGED_BODY.format(day=day),
-            settings.DEFAULT_FROM_EMAIL,
-            [old_email],
-        )
-    except OSError as error:
-        raise MailNotSent(MAIL_NOT_SENT.format(kind=type(error).__name__)) from None
+    _mail_one(ADDRESS_CHANGED_SUBJECT, ADDRESS_CHANGED_BODY.format(day=day), old_email)
 
 
 def address_changed_notice_queue(*, old_email: str, day: str) -> None:
@@ -115,18 +115,7 @@ INACTIVE_NOTICE_BODY = (
 )
 def inactive_account_notice(*, email: str, day: str) -> None:
     """Tell an account's address that the unused account is deleted from `day` on (CONF-3)."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-
-    try:
-        send_mail(
-            INACTIVE_NOTICE_SUBJECT,
-            INACTIVE_NOTICE_BODY.format(day=day),
-            settings.DEFAULT_FROM_EMAIL,
-            [email],
-        )
-    except OSError as error:
-        raise MailNotSent(MAIL_NOT_SENT.format(kind=type(error).__name__)) from None
+    _mail_one(INACTIVE_NOTICE_SUBJECT, INACTIVE_NOTICE_BODY.format(day=day), email)
 
 
 def inactive_account_notice_queue(*, email: str, day: str) -> None:
